@@ -1,0 +1,291 @@
+"""The DuckDB store: the one place that opens the database and migrates its schema.
+
+How several processes share one file (README "How the store is shared"):
+DuckDB lets one process hold a file for writing and no one else open it meanwhile.
+So no process keeps the file open: every unit of work (a page's queries, one import's
+merge, one capacity change) opens a connection, does its work and closes it. A process
+that finds the file locked waits with back-off (up to `timeout` seconds) instead of
+failing. Imports parse and validate a file in a private in-memory database first and
+hold the store's lock only for the short merge, so a nightly `python -m dashboard
+ingest` and the running dashboard take turns within a second or two. Every import and
+every capacity change bumps `meta.data_version`; the pages key their caches on it, so
+they show the new data on the next rerun.
+
+Inside one process DuckDB shares one database instance between connections to the
+same path, so each thread gets its own connection (PLATFORM.md: a connection must not
+be shared across threads).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from dashboard import config
+
+_CONFIG = {
+    # The wheel ships only core, json, parquet and icu; fetching others fails here.
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+# Each migration runs once, in order, in one transaction; never edit a released one.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        INSERT INTO meta VALUES ('data_version', '0'), ('demo', 'false');
+
+        CREATE SEQUENCE import_seq START 1;
+        CREATE TABLE imports (
+            import_id      INTEGER PRIMARY KEY,
+            file_name      VARCHAR NOT NULL,
+            content_hash   VARCHAR,
+            kind           VARCHAR NOT NULL,      -- requests | appointments
+            rows_read      BIGINT NOT NULL,
+            inserted       BIGINT NOT NULL,
+            updated        BIGINT NOT NULL,
+            unchanged      BIGINT NOT NULL,
+            quarantined    BIGINT NOT NULL,
+            orphans        BIGINT NOT NULL DEFAULT 0,
+            warnings       BIGINT NOT NULL DEFAULT 0,
+            imported_by    VARCHAR NOT NULL,
+            started_at     TIMESTAMPTZ NOT NULL,
+            finished_at    TIMESTAMPTZ NOT NULL
+        );
+
+        -- Office-local wall-clock timestamps (config.office_tz()); dates derived once.
+        CREATE TABLE requests (
+            request_id     VARCHAR NOT NULL,
+            received_at    TIMESTAMP NOT NULL,
+            received_date  DATE NOT NULL,
+            channel        VARCHAR NOT NULL,      -- whatsapp | walk_in | online | app
+            service        VARCHAR NOT NULL,      -- ktp_el by default
+            kecamatan      VARCHAR,               -- trimmed, as written
+            kecamatan_key  VARCHAR,               -- lower(trim), for filters and grouping
+            phone_hash     VARCHAR,               -- keyed HMAC-SHA256, never the number
+            phone_masked   VARCHAR,               -- 0812****789
+            nik_hash       VARCHAR,               -- keyed HMAC-SHA256, never the NIK
+            cancelled_at   TIMESTAMP,
+            cancelled_date DATE,
+            row_hash       VARCHAR NOT NULL,      -- of the loaded values: unchanged vs updated
+            import_id      INTEGER NOT NULL,
+            source_row     BIGINT
+        );
+
+        CREATE TABLE appointments (
+            appointment_id   VARCHAR NOT NULL,
+            request_id       VARCHAR NOT NULL,
+            queue_number     INTEGER,
+            scheduled_date   DATE NOT NULL,
+            status           VARCHAR NOT NULL,    -- scheduled|recorded|rejected|no_show|cancelled|rescheduled
+            checked_in_at    TIMESTAMP,
+            temperature_c    DECIMAL(4, 1),
+            mask             BOOLEAN,
+            handwash         BOOLEAN,
+            rejection_reason VARCHAR,             -- fever|no_mask|no_handwash|symptoms|other
+            recorded_at      TIMESTAMP,
+            visit_date       DATE NOT NULL,       -- CONTRACT 3: checked_in, else recorded, else scheduled
+            recorded_date    DATE NOT NULL,       -- CONTRACT 3: recorded_at, else visit_date
+            row_hash         VARCHAR NOT NULL,
+            import_id        INTEGER NOT NULL,
+            source_row       BIGINT
+        );
+
+        CREATE TABLE quarantine (
+            import_id      INTEGER NOT NULL,
+            file_name      VARCHAR NOT NULL,
+            kind           VARCHAR NOT NULL,
+            row_number     BIGINT NOT NULL,       -- spreadsheet row: the header is row 1
+            column_name    VARCHAR,
+            reason         VARCHAR NOT NULL,
+            raw            VARCHAR NOT NULL,      -- the row as read, JSON; NIK/phone masked
+            quarantined_at TIMESTAMPTZ NOT NULL
+        );
+
+        -- Data-quality warnings found across rows (loaded, but worth a look).
+        CREATE TABLE import_warnings (
+            import_id   INTEGER NOT NULL,
+            kind        VARCHAR NOT NULL,         -- e.g. recorded_before_received, orphan
+            record_id   VARCHAR NOT NULL,
+            detail      VARCHAR NOT NULL
+        );
+
+        CREATE SEQUENCE capacity_seq START 1;
+        -- Default and weekday rules, effective from a date on (so past days keep the
+        -- cap that was in force then). weekday: ISO 1 = Monday .. 7 = Sunday.
+        CREATE TABLE capacity_rules (
+            rule_id        INTEGER PRIMARY KEY,
+            scope          VARCHAR NOT NULL,      -- default | weekday
+            weekday        SMALLINT,
+            cap            INTEGER NOT NULL,
+            effective_from DATE NOT NULL,
+            reason         VARCHAR NOT NULL,
+            created_by     VARCHAR NOT NULL,
+            created_at     TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE capacity_overrides (
+            override_id    INTEGER PRIMARY KEY,
+            date_from      DATE NOT NULL,
+            date_to        DATE NOT NULL,
+            cap            INTEGER NOT NULL,
+            reason         VARCHAR NOT NULL,
+            created_by     VARCHAR NOT NULL,
+            created_at     TIMESTAMPTZ NOT NULL
+        );
+        -- Append-only: nothing in the code updates or deletes these rows.
+        CREATE TABLE capacity_audit (
+            audit_id     INTEGER PRIMARY KEY,
+            changed_at   TIMESTAMPTZ NOT NULL,    -- stored as an instant; shown in UTC
+            changed_by   VARCHAR NOT NULL,
+            scope        VARCHAR NOT NULL,        -- default | weekday:monday | date:2020-06-10 | range:a..b
+            old_value    VARCHAR,
+            new_value    VARCHAR NOT NULL,
+            reason       VARCHAR NOT NULL
+        );
+        CREATE TABLE holidays (day DATE PRIMARY KEY, name VARCHAR NOT NULL);
+
+        CREATE SEQUENCE export_seq START 1;
+        CREATE TABLE export_audit (
+            export_id    INTEGER PRIMARY KEY,
+            exported_at  TIMESTAMPTZ NOT NULL,
+            username     VARCHAR NOT NULL,
+            role         VARCHAR NOT NULL,
+            what         VARCHAR NOT NULL,
+            filters      VARCHAR NOT NULL,        -- JSON
+            file_format  VARCHAR NOT NULL,
+            row_count    BIGINT NOT NULL
+        );
+        """,
+    ),
+]
+
+
+class StoreBusy(RuntimeError):
+    """The store stayed locked by another process for longer than we wait."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+_migrated: set[tuple[str, int]] = set()
+_migrate_lock = threading.Lock()
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    for version, sql in MIGRATIONS:
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+def open_connection(
+    path: Path | str | None = None, *, read_only: bool = False, timeout: float = 60.0
+) -> duckdb.DuckDBPyConnection:
+    """Open the store, waiting while another process holds its lock; migrate on write.
+
+    Prefer `connect()`, which also closes. Raises StoreBusy after `timeout` seconds.
+    """
+    target = Path(path) if path is not None else config.db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if read_only and not target.exists():
+        # A read-only open cannot create the file; create and migrate it once.
+        open_connection(target, timeout=timeout).close()
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(target), read_only=read_only, config=dict(_CONFIG))
+            break
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if _is_lock_error(exc):
+                    raise StoreBusy(
+                        f"the store {target} is busy (another program is using it); "
+                        "try again in a minute"
+                    ) from exc
+                raise
+            time.sleep(delay + random.random() * delay)
+            delay = min(delay * 2, 1.0)
+    if not read_only:
+        key = (str(target.resolve()), target.stat().st_ino if target.exists() else 0)
+        if key not in _migrated:
+            with _migrate_lock:
+                _migrate(con)
+                _migrated.add(key)
+    return con
+
+
+@contextmanager
+def connect(
+    path: Path | str | None = None, *, read_only: bool = False, timeout: float = 60.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for one unit of work, closed at the end so others can take the lock."""
+    con = open_connection(path, read_only=read_only, timeout=timeout)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK on any exception: nothing is half-written."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Mark that data changed (imports, capacity): page caches key on this number."""
+    row = con.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+        "WHERE key = 'data_version' RETURNING CAST(value AS BIGINT)"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute(
+        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def is_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    return get_meta(con, "demo", "false") == "true"
