@@ -39,7 +39,7 @@ from typing import Any
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from dashboard import config, roles, users
+from dashboard import config, i18n, roles, users
 
 COOKIE_NAME = "disdukcapil_dashboard_session"
 COOKIE_EXPIRY_DAYS = float(os.environ.get("DASHBOARD_COOKIE_DAYS", "1"))
@@ -82,26 +82,15 @@ _TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def _lang() -> str:
-    with contextlib.suppress(Exception):
-        return "en" if st.session_state.get("lang") == "en" else "id"
-    return "id"
+i18n.register({f"auth.{k}": v for k, v in _TEXT.items() if f"auth.{k}" not in i18n.STRINGS})
 
 
 def text(key: str, both: bool = False, **values: Any) -> str:
-    """An auth message in the session's language, or both (Indonesian first)."""
-    try:  # the shared string table wins when it has the key
-        from dashboard import i18n  # noqa: PLC0415
-
-        value = i18n.t(f"auth.{key}", **values)
-        if value and value != f"auth.{key}":
-            return value
-    except Exception:  # noqa: BLE001 - i18n may not exist or lack the key
-        pass
-    ind, eng = (s.format(**values) for s in _TEXT[key])
+    """An auth message in this run's language, or in both (Indonesian first): the
+    sign-in form and the refusals are read before anyone could pick a language."""
     if both:
-        return f"{ind} / {eng}"
-    return eng if _lang() == "en" else ind
+        return f"{i18n.t(f'auth.{key}', 'id', **values)} / {i18n.t(f'auth.{key}', 'en', **values)}"
+    return i18n.t(f"auth.{key}", **values)
 
 
 # --- the installation's cookie key -------------------------------------------------------

@@ -1,0 +1,218 @@
+"""Accounts: the users file, its rules, and `python -m dashboard users ...`."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import bcrypt
+import pytest
+
+from dashboard import roles, users
+
+ADMIN = roles.Actor("boss", "admin")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _add(name: str = "ani", role: str = "staff", password: str = "rahasia-123") -> users.User:
+    return users.add(name, name=name.title(), role=role, password=password, actor=ADMIN)
+
+
+def test_add_stores_a_bcrypt_hash_not_the_password(home: Path) -> None:
+    _add("Ani", password="rahasia-123")
+    raw = (home / "users.json").read_text()
+    assert "rahasia-123" not in raw
+    record = json.loads(raw)["users"]["ani"]  # user names are stored lower-case
+    assert bcrypt.checkpw(b"rahasia-123", record["password_hash"].encode())
+    assert not bcrypt.checkpw(b"rahasia-124", record["password_hash"].encode())
+    assert record["role"] == "staff" and record["disabled"] is False
+    assert record["created_at"].endswith("Z")
+    assert stat.S_IMODE(os.stat(home / "users.json").st_mode) == 0o600
+    assert users.get("ANI ").name == "Ani"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"password": "x" * 73}, "longer than 72 bytes"),
+        ({"password": "é" * 37}, "longer than 72 bytes"),  # 74 bytes, 37 characters
+        ({"password": "short"}, "at least 8"),
+        ({"password": " leading-space"}, "space"),
+        ({"role": "root"}, "role"),
+        ({"username": "a b"}, "not valid"),
+        ({"name": "  "}, "name is empty"),
+        ({"email": "not-an-email"}, "e-mail"),
+    ],
+)
+def test_add_refuses_bad_input(home: Path, kwargs: dict, message: str) -> None:
+    args = {"username": "budi", "name": "Budi", "role": "staff", "password": "rahasia-123"}
+    args.update(kwargs)
+    username = args.pop("username")
+    with pytest.raises(users.UserError, match=message):
+        users.add(username, actor=ADMIN, **args)
+    assert users.get("budi") is None
+
+
+def test_72_byte_password_is_accepted(home: Path) -> None:
+    _add("budi", password="y" * 72)
+    assert bcrypt.checkpw(b"y" * 72, users.get("budi").password_hash.encode())
+
+
+def test_duplicate_user_is_refused(home: Path) -> None:
+    _add("ani")
+    with pytest.raises(users.UserError, match="exists already"):
+        _add("ANI")
+
+
+def test_only_admins_manage_users(home: Path) -> None:
+    _add("ani")
+    staff = roles.Actor("ani", "staff")
+    with pytest.raises(roles.PermissionDenied):
+        users.add("budi", name="B", role="admin", password="rahasia-123", actor=staff)
+    with pytest.raises(roles.PermissionDenied):
+        users.set_password("ani", "another-pass", actor=staff)
+    with pytest.raises(roles.PermissionDenied):
+        users.set_disabled("ani", True, actor=staff)
+    with pytest.raises(roles.PermissionDenied):
+        users.remove("ani", actor=staff)
+    assert users.get("budi") is None and not users.get("ani").disabled
+
+
+def test_disable_reset_remove(home: Path) -> None:
+    _add("ani")
+    _add("boss", role="admin")
+    before = users.get("ani")
+    assert before.tokens_valid_after == 0.0
+    users.set_disabled("ani", True, actor=ADMIN)
+    assert users.get("ani").disabled
+    assert users.get("ani").tokens_valid_after > 0  # its sessions end
+    users.set_disabled("ani", False, actor=ADMIN)
+    assert not users.get("ani").disabled
+    users.set_password("ani", "brand-new-pw", actor=ADMIN)
+    assert bcrypt.checkpw(b"brand-new-pw", users.get("ani").password_hash.encode())
+    users.remove("ani", actor=ADMIN)
+    assert users.get("ani") is None
+    assert [u.username for u in users.list_users()] == ["boss"]
+    with pytest.raises(users.UserError, match="does not exist"):
+        users.remove("ani", actor=ADMIN)
+
+
+def test_the_last_enabled_admin_cannot_be_removed_or_disabled(home: Path) -> None:
+    _add("boss", role="admin")
+    with pytest.raises(users.UserError, match="no enabled admin"):
+        users.remove("boss", actor=ADMIN)
+    with pytest.raises(users.UserError, match="no enabled admin"):
+        users.set_disabled("boss", True, actor=ADMIN)
+    _add("boss2", role="admin")
+    users.set_disabled("boss", True, actor=ADMIN)
+    assert users.get("boss").disabled
+
+
+def test_ensure_first_admin_only_on_an_empty_installation(home: Path) -> None:
+    password = users.ensure_first_admin()
+    assert password and len(password) >= 16
+    admin = users.get("admin")
+    assert admin.role == "admin"
+    assert bcrypt.checkpw(password.encode(), admin.password_hash.encode())
+    assert users.ensure_first_admin() is None
+
+
+def test_create_demo_users_one_per_role(home: Path) -> None:
+    created = users.create_demo_users()
+    assert {name: role for name, (role, _) in created.items()} == {
+        "demo_head": "head",
+        "demo_staff": "staff",
+        "demo_analyst": "analyst",
+        "demo_admin": "admin",
+    }
+    for name, (_, password) in created.items():
+        assert bcrypt.checkpw(password.encode(), users.get(name).password_hash.encode())
+    assert len({pw for _, pw in created.values()}) == 4
+    assert users.create_demo_users() == {}  # existing accounts are kept, not reset
+
+
+# --- the command line ------------------------------------------------------------------
+
+
+def _cli(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "DASHBOARD_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", "users", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_cli_add_reads_the_password_from_stdin(home: Path) -> None:
+    done = _cli(
+        home, "add", "Siti", "--role", "analyst", "--name", "Siti A", stdin="pw-from-stdin\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "siti" in done.stdout and "pw-from-stdin" not in done.stdout
+    siti = users.get("siti")
+    assert siti.role == "analyst" and siti.name == "Siti A"
+    assert bcrypt.checkpw(b"pw-from-stdin", siti.password_hash.encode())
+
+
+def test_cli_has_no_password_argument(home: Path) -> None:
+    done = _cli(
+        home,
+        "add",
+        "siti",
+        "--role",
+        "staff",
+        "--name",
+        "S",
+        "--password",
+        "on-the-command-line",
+        stdin="x" * 10 + "\n",
+    )
+    assert done.returncode != 0
+    assert users.get("siti") is None
+
+
+def test_cli_refuses_an_empty_or_too_long_password(home: Path) -> None:
+    done = _cli(home, "add", "siti", "--role", "staff", "--name", "S", stdin="\n")
+    assert done.returncode == 1 and "empty" in done.stderr
+    done = _cli(home, "add", "siti", "--role", "staff", "--name", "S", stdin="p" * 80 + "\n")
+    assert done.returncode == 1 and "72 bytes" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert users.get("siti") is None
+
+
+def test_cli_list_remove_passwd(home: Path) -> None:
+    _add("ani", role="staff")
+    _add("boss", role="admin")
+    listed = _cli(home, "list")
+    assert listed.returncode == 0
+    lines = listed.stdout.strip().splitlines()
+    assert lines[0] == "username,name,role,email,disabled,created_at"
+    assert [line.split(",")[:3] for line in lines[1:]] == [
+        ["ani", "Ani", "staff"],
+        ["boss", "Boss", "admin"],
+    ]
+    assert "$2b$" not in listed.stdout  # never the hashes
+
+    changed = _cli(home, "passwd", "ani", stdin="new-secret-1\r\n")
+    assert changed.returncode == 0, changed.stderr
+    assert bcrypt.checkpw(b"new-secret-1", users.get("ani").password_hash.encode())
+
+    removed = _cli(home, "remove", "ani")
+    assert removed.returncode == 0
+    assert users.get("ani") is None
+    again = _cli(home, "remove", "ani")
+    assert again.returncode == 1 and "does not exist" in again.stderr
+
+
+def test_read_password_takes_one_line_from_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("first line\nsecond line\n"))
+    assert users._read_password() == "first line"
