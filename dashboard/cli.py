@@ -1,0 +1,550 @@
+"""`python -m dashboard ...`: the command line for scripts, nightly jobs and analysts.
+
+The commands and their options are those of CONTRACT.md section 5 plus `init` (the
+first-run set-up `make run` calls). Every failure is one line on stderr (`error: ...`)
+and a non-zero exit, never a traceback: a nightly job's log should say what to fix.
+
+Import cost matters: `export daily` is benchmarked against a bare Python process that
+runs one DuckDB query (bench/bench_export.py). So this module imports only the standard
+library at the top, and each command imports the modules it needs when it runs; the
+`users` commands (which pull in bcrypt and streamlit-authenticator) are only registered
+when `users` is the command being run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+CHANNELS = ("whatsapp", "walk_in", "online", "app")
+KINDS = ("requests", "appointments")
+
+#: Weekday names the command line accepts -> ISO weekday (1 = Monday).
+WEEKDAYS: dict[str, int] = {
+    "monday": 1,
+    "tuesday": 2,
+    "wednesday": 3,
+    "thursday": 4,
+    "friday": 5,
+    "saturday": 6,
+    "sunday": 7,
+    "senin": 1,
+    "selasa": 2,
+    "rabu": 3,
+    "kamis": 4,
+    "jumat": 5,
+    "sabtu": 6,
+    "minggu": 7,
+}
+_WEEKDAY_ALIASES = {"jum'at": "jumat", "ahad": "minggu"}
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class CliError(Exception):
+    """A failure the user can fix; its text is the one line printed after `error:`."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as one line, not usage plus message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+# --- argument types -------------------------------------------------------------------
+
+
+def parse_date(text: str) -> date:
+    """A command-line date: strictly `YYYY-MM-DD` (never day-first guessing)."""
+    value = text.strip()
+    if not _ISO_DATE.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def parse_weekday(text: str) -> int:
+    """`monday` .. `sunday` or `senin` .. `minggu` (any case) -> ISO weekday 1..7."""
+    key = text.strip().lower()
+    key = _WEEKDAY_ALIASES.get(key, key)
+    if key not in WEEKDAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a weekday; use monday..sunday or senin..minggu"
+        )
+    return WEEKDAYS[key]
+
+
+def parse_cap(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"the cap must be 0 or more, not {value}")
+    return value
+
+
+def parse_positive(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _default_user() -> str:
+    return os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
+
+
+def _actor(name: str | None):  # -> roles.Actor (imported lazily)
+    from dashboard.roles import Actor
+
+    return Actor.cli(name or _default_user())
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from dashboard import ingest
+
+    actor = _actor(args.user)
+    refused = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            if not path.is_file():
+                raise CliError("no such file" if not path.exists() else "not a file")
+            result = ingest.ingest_file(path, args.kind, actor=actor)
+        except (ingest.IngestError, CliError, OSError) as exc:
+            refused += 1
+            _error(f"{name}: refused: {_one_line(exc)}")
+            continue
+        except Exception as exc:
+            # A busy store or a database error on one file: report it, try the next file.
+            refused += 1
+            _error(f"{name}: not imported: {_one_line(exc)}")
+            continue
+        print(_ingest_line(name, result), flush=True)
+    if len(args.files) > 1:
+        print(f"{len(args.files) - refused} of {len(args.files)} files imported")
+    return EXIT_FAILED if refused else EXIT_OK
+
+
+def _ingest_line(name: str, result) -> str:
+    line = (
+        f"{name} ({result.kind}): read {result.rows_read}, inserted {result.inserted}, "
+        f"updated {result.updated}, unchanged {result.unchanged}, "
+        f"quarantined {result.quarantined}"
+    )
+    extras = []
+    if getattr(result, "orphans", 0):
+        extras.append(f"orphans {result.orphans}")
+    if getattr(result, "warnings", 0):
+        extras.append(f"warnings {result.warnings}")
+    if extras:
+        line += " (" + ", ".join(extras) + ")"
+    if result.quarantined:
+        line += "; quarantined rows are listed on the data-quality page (Kualitas Data)"
+    return line
+
+
+def cmd_export_daily(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        raise CliError(f"--end {args.end} is before --start {args.start}")
+    from dashboard import metrics, store
+
+    filters = metrics.Filters.single(args.channel, args.kecamatan, args.service)
+    with store.connect(read_only=True) as con:
+        text = metrics.daily_csv(con, args.start, args.end, filters)
+    if args.out:
+        out = Path(args.out)
+        tmp = out.with_name(out.name + ".part")
+        # Written beside the target and renamed: a reader never sees half a file.
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, out)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    rows = max(text.count("\n") - 1, 0)
+    _audit_export(args, filters, rows)
+    if args.out:
+        print(f"wrote {rows} days to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _audit_export(args: argparse.Namespace, filters, rows: int) -> None:
+    """CONTRACT 4: every export is logged (who, when, what, how many rows)."""
+    try:
+        from dashboard import exports
+    except ImportError:
+        return  # the exports module is not installed yet: nothing to log into
+    from dashboard import store
+
+    what = f"daily {args.start}..{args.end}"
+    with store.connect() as con:
+        exports.audit(con, _actor(args.user), what, filters, "csv", rows)
+
+
+def cmd_capacity_set(args: argparse.Namespace) -> int:
+    from dashboard import capacity, store
+
+    actor = _actor(args.user)
+    reason = args.reason.strip()
+    if args.to is not None and args.date_from is None:
+        raise CliError("--to needs --from")
+    if args.effective is not None and (args.date is not None or args.date_from is not None):
+        raise CliError("--effective applies to --default and --weekday only")
+    with store.connect() as con:
+        if args.default:
+            capacity.set_default(
+                con, args.cap, reason=reason, actor=actor, effective_from=args.effective
+            )
+            scope = "default cap"
+        elif args.weekday is not None:
+            capacity.set_weekday(
+                con,
+                args.weekday,
+                args.cap,
+                reason=reason,
+                actor=actor,
+                effective_from=args.effective,
+            )
+            scope = f"cap on {WEEKDAY_NAMES[args.weekday - 1]}s"
+        elif args.date is not None:
+            capacity.set_override(con, args.date, args.date, args.cap, reason=reason, actor=actor)
+            scope = f"cap on {args.date}"
+        else:
+            if args.to is None:
+                raise CliError("--from needs --to")
+            capacity.set_override(
+                con, args.date_from, args.to, args.cap, reason=reason, actor=actor
+            )
+            scope = f"cap from {args.date_from} to {args.to}"
+    when = ""
+    if args.default or args.weekday is not None:
+        when = f" from {args.effective}" if args.effective else " from today"
+    print(f"{scope} set to {args.cap}{when} (by {actor.username}: {reason})")
+    return EXIT_OK
+
+
+def cmd_capacity_show(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        raise CliError(f"--end {args.end} is before --start {args.start}")
+    from dashboard import capacity, store
+
+    with store.connect(read_only=True) as con:
+        frame = capacity.calendar(con, args.start, args.end)
+        lines = ["date,cap,source"]
+        for day, cap, source in frame[["date", "cap", "source"]].itertuples(index=False):
+            lines.append(f"{_iso(day)},{int(cap)},{source}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def _iso(value) -> str:
+    if hasattr(value, "date") and callable(value.date):
+        value = value.date()
+    return value.isoformat()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dashboard import demo
+
+    summary = demo.load_demo(None, days=args.days, seed=args.seed, actor=_actor(args.user))
+    print(demo.describe(summary))
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from dashboard import capacity, pii, store, users
+
+    did_something = False
+    pii.load_key()
+    with store.connect() as con:
+        capacity.ensure_holidays(con, range(2015, date.today().year + 3))
+    password = users.ensure_first_admin()
+    if password:
+        did_something = True
+        _banner(
+            "Admin user created (shown ONCE; write it down, then change it: "
+            "python -m dashboard users passwd admin)",
+            ["  username: admin", f"  password: {password}"],
+        )
+    if not args.no_demo:
+        from dashboard import demo
+
+        if demo.store_is_empty():
+            summary = demo.load_demo(None, actor=_actor(None))
+            demo_users = users.create_demo_users()
+            did_something = True
+            rows = [f"  {demo.describe(summary)}"]
+            rows += [
+                f"  {name:<14} role {role:<8} password {pw}"
+                for name, (role, pw) in sorted(demo_users.items())
+            ]
+            _banner("DEMO data loaded (simulated office, not real people) and demo users:", rows)
+    if not did_something:
+        print("already set up: nothing to do")
+    else:
+        print(f"home: {os.fspath(_home())}")
+    return EXIT_OK
+
+
+def _home() -> Path:
+    from dashboard import config
+
+    return config.home()
+
+
+def _banner(title: str, lines: list[str]) -> None:
+    rule = "=" * 72
+    print("\n".join([rule, title, *lines, rule]), flush=True)
+
+
+# --- parser -----------------------------------------------------------------------------
+
+_DESCRIPTION = """\
+Dasbor operasional perekaman e-KTP: the command line.
+
+The store is $DASHBOARD_HOME/dashboard.duckdb (DASHBOARD_HOME defaults to data/).
+Dates are YYYY-MM-DD; weekdays monday..sunday or senin..minggu.
+Every command exits 0 on success and non-zero with a one-line reason on failure.
+"""
+
+
+def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
+    """The whole command tree. `with_users` registers the real `users` subcommands
+    (importing bcrypt and the sign-in library); otherwise `users` is a stub in --help."""
+    parser = _Parser(
+        prog="python -m dashboard",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "ingest",
+        help="import request/appointment logs (permohonan, jadwal): CSV, XLSX or Parquet",
+        description=(
+            "Import one or more log files. Prints, per file: rows read / inserted / "
+            "updated / unchanged / quarantined. A refused file does not stop the others; "
+            "the exit status is non-zero if any file was refused."
+        ),
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="a requests or appointments log")
+    p.add_argument(
+        "--kind",
+        choices=KINDS,
+        help="which log the files hold (requests = permohonan, appointments = jadwal); "
+        "default: told by each file's header",
+    )
+    p.add_argument("--user", help="who imports, for the import ledger (default: $USER)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("export", help="export data as CSV (export daily: the daily metrics)")
+    export_sub = p.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = export_sub.add_parser(
+        "daily",
+        help="the daily metrics (metrik harian) as CSV",
+        description=(
+            "The daily metrics of CONTRACT section 3 as CSV, one row per date from --start "
+            "to --end inclusive, columns date,requests,requests_whatsapp,requests_walk_in,"
+            "requests_online,requests_app,scheduled,checked_in,screening_rejected,recorded,"
+            "no_show,cap,utilization,backlog_end. Written to stdout unless --out is given."
+        ),
+    )
+    p.add_argument("--start", type=parse_date, required=True, metavar="DATE", help="first date")
+    p.add_argument("--end", type=parse_date, required=True, metavar="DATE", help="last date")
+    p.add_argument("--channel", choices=CHANNELS, help="only requests from this channel (kanal)")
+    p.add_argument("--kecamatan", metavar="K", help="only this district (case-insensitive)")
+    p.add_argument("--service", metavar="S", help="only this service (layanan), e.g. ktp_el, kk")
+    p.add_argument("--out", metavar="FILE", help="write the CSV to FILE instead of stdout")
+    p.add_argument("--user", help="who exports, for the export log (default: $USER)")
+    p.set_defaults(func=cmd_export_daily)
+
+    p = sub.add_parser(
+        "capacity", help="the daily cap (kuota harian): set a rule, show the calendar"
+    )
+    cap_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = cap_sub.add_parser(
+        "set",
+        help="change the cap for a date, a date range, a weekday or the default (audited)",
+        description=(
+            "Change the daily cap. Exactly one scope: --date DATE, --from DATE --to DATE, "
+            "--weekday NAME or --default. A date override beats a holiday and a weekend "
+            "(e.g. a Saturday service day). Default and weekday changes apply from "
+            "--effective DATE (default: today) on; earlier days keep their cap. Every "
+            "change is kept in the capacity audit log with --user and --reason."
+        ),
+    )
+    scope = p.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--date", type=parse_date, metavar="DATE", help="one date (override)")
+    scope.add_argument(
+        "--from", dest="date_from", type=parse_date, metavar="DATE", help="first date of a range"
+    )
+    scope.add_argument(
+        "--weekday",
+        type=parse_weekday,
+        metavar="NAME",
+        help="a weekday rule: monday..sunday or senin..minggu",
+    )
+    scope.add_argument("--default", action="store_true", help="the default cap (Mon-Fri)")
+    p.add_argument("--to", type=parse_date, metavar="DATE", help="last date of a --from range")
+    p.add_argument(
+        "--cap", type=parse_cap, required=True, metavar="N", help="recordings per day; 0 = closed"
+    )
+    p.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why (alasan), for the audit log"
+    )
+    p.add_argument(
+        "--user", required=True, metavar="NAME", help="who made the change, for the audit log"
+    )
+    p.add_argument(
+        "--effective",
+        type=parse_date,
+        metavar="DATE",
+        help="with --default or --weekday: the first date the new cap applies (default: today)",
+    )
+    p.set_defaults(func=cmd_capacity_set)
+
+    p = cap_sub.add_parser(
+        "show",
+        help="the cap per date as CSV date,cap,source",
+        description="CSV date,cap,source; source is override, holiday, weekday or default.",
+    )
+    p.add_argument("--start", type=parse_date, required=True, metavar="DATE", help="first date")
+    p.add_argument("--end", type=parse_date, required=True, metavar="DATE", help="last date")
+    p.set_defaults(func=cmd_capacity_show)
+
+    users_help = "sign-in users: users add USERNAME --role ROLE --name NAME [--email E], list, remove, passwd"
+    if with_users:
+        from dashboard import users
+
+        users.register_cli(sub)
+    else:
+        p = sub.add_parser("users", help=users_help, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    p = sub.add_parser(
+        "demo",
+        help="fill an EMPTY store with realistic, clearly labelled demo data (data demo)",
+        description=(
+            "Simulates the Balangan office from 2020-06-08: WhatsApp and walk-in requests, "
+            "the daily cap, health-screen rejections, no-shows, reschedules. The store is "
+            "marked as demo so every page shows a banner. Refuses a store that holds data."
+        ),
+    )
+    p.add_argument(
+        "--days",
+        type=parse_positive,
+        default=180,
+        metavar="N",
+        help="days to simulate (default 180)",
+    )
+    p.add_argument("--seed", type=int, default=2020, metavar="S", help="random seed (default 2020)")
+    p.add_argument("--user", help="who loads it, for the logs (default: $USER)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "init",
+        help="first-run set-up (make run): keys, holidays, an admin user, demo data if empty",
+        description=(
+            "Creates the personal-data key and the holiday table; if there are no users, "
+            "creates `admin` with a random password and prints it once; if the store is "
+            "empty, loads demo data and creates one demo user per role, printing their "
+            "passwords. A second run prints 'already set up' and no passwords."
+        ),
+    )
+    p.add_argument(
+        "--no-demo", action="store_true", help="do not load demo data into an empty store"
+    )
+    p.set_defaults(func=cmd_init)
+    return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    for token in argv:
+        if not token.startswith("-"):
+            return token
+    return None
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit status (0 ok, 1 failed, 2 usage)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser(with_users=_command_of(argv) == "users")
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help or a usage error: argparse has printed it
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    except ImportError as exc:
+        _error(f"cannot load the users module: {_one_line(exc)}")
+        return EXIT_FAILED
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # `export daily | head`: the reader left; not our failure.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (CONTRACT 5)
+        if os.environ.get("DASHBOARD_DEBUG"):
+            raise
+        _error(_describe(exc))
+        return EXIT_FAILED
+
+
+#: The project's own exceptions carry a message written for the user: print it as is.
+_OWN_ERRORS = frozenset(
+    {"CliError", "IngestError", "CapacityError", "StoreBusy", "PermissionDenied", "DemoError"}
+)
+
+
+def _describe(exc: Exception) -> str:
+    """One line for the known failures; the kind of error for anything unexpected."""
+    known = (CliError, ValueError, OSError, PermissionError, RuntimeError, LookupError)
+    text = _one_line(exc)
+    if type(exc).__name__ in _OWN_ERRORS:
+        return text
+    if isinstance(exc, known) and not _is_duckdb_error(exc):
+        if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+            text = f"{exc.filename}: {text}"
+        return text
+    return f"{type(exc).__name__}: {text}"
+
+
+def _is_duckdb_error(exc: Exception) -> bool:
+    return type(exc).__module__.startswith("_duckdb") or type(exc).__module__.startswith("duckdb")
