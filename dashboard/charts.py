@@ -1,0 +1,559 @@
+"""Altair chart builders: small, already aggregated frames in, a chart out. No queries.
+
+Every chart says what good looks like (the cap as a stepped line on throughput, 100 %
+on utilisation, the 14-day mark on lead times), carries tooltips with exact values,
+formats numbers the Indonesian way when the page is in Indonesian (a Vega locale, so
+`1.234` and `12,5%`), and uses the same colour for a channel everywhere
+(`CHANNEL_COLORS`). A builder refuses more than `MAX_ROWS` rows: charts are drawn in the
+browser, and a frame that large means a query forgot to aggregate.
+
+Dates are sent as ISO text and read with UTC time units, so a date never shifts by a
+day in a browser that sits in another time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from dashboard import i18n
+from dashboard.i18n import t
+
+MAX_ROWS = 5_000
+
+#: Fixed channel colours, used by every chart that shows channels (colour-blind safe pairs).
+CHANNEL_COLORS: dict[str, str] = {
+    "whatsapp": "#1E9E55",
+    "walk_in": "#E07B39",
+    "online": "#3C78D8",
+    "app": "#8E6CC9",
+}
+CHANNELS: tuple[str, ...] = tuple(CHANNEL_COLORS)
+
+BAR_COLOR = "#7FB3C8"
+BAR_AT_CAP_COLOR = "#1F5F7A"
+CAP_COLOR = "#C77C02"
+LINE_COLOR = "#1F5F7A"
+GOOD_COLOR = "#2E8B57"
+MUTED_COLOR = "#9AA5AE"
+WHAT_IF_COLOR = "#C2410C"
+
+DEFAULT_HEIGHT = 280
+
+# d3 locales (Vega's `config.locale`): days start on Sunday here.
+_LOCALES: dict[str, dict] = {
+    "id": {
+        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+        "time": {
+            "dateTime": "%A, %e %B %Y %H.%M.%S",
+            "date": "%d/%m/%Y",
+            "time": "%H.%M.%S",
+            "periods": ["AM", "PM"],
+            "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+            "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+            "months": list(i18n.MONTHS_LONG["id"]),
+            "shortMonths": list(i18n.MONTHS_SHORT["id"]),
+        },
+    },
+    "en": {
+        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
+        "time": {
+            "dateTime": "%a %b %e %X %Y",
+            "date": "%m/%d/%Y",
+            "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            "months": list(i18n.MONTHS_LONG["en"]),
+            "shortMonths": list(i18n.MONTHS_SHORT["en"]),
+        },
+    },
+}
+
+_DATE_AXIS_FORMAT = "%-d %b"
+
+
+def check_rows(df: pd.DataFrame, name: str = "chart") -> None:
+    """Refuse frames over MAX_ROWS: the data must be aggregated before it is drawn."""
+    if len(df) > MAX_ROWS:
+        raise ValueError(f"{name}: {len(df)} rows given, at most {MAX_ROWS} may be drawn")
+
+
+def _lang(lang: str | None) -> str:
+    return i18n.normalize_lang(lang or i18n.current_language())
+
+
+def finish(chart: alt.TopLevelMixin, lang: str | None = None) -> alt.TopLevelMixin:
+    """Apply the number/date locale and the calm house style; call once, last."""
+    return chart.configure(locale=_LOCALES[_lang(lang)]).configure_view(stroke=None)
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    """Dates as `YYYY-MM-DD` text (read with utc time units by the charts)."""
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+
+
+def _date_labels(values: pd.Series, lang: str) -> list[str]:
+    return [i18n.fmt_date(pd.Timestamp(v).date(), lang) for v in values]
+
+
+def _x_date(title: str, **kwargs) -> alt.X:
+    return alt.X(
+        "utcyearmonthdate(date):T",
+        title=title,
+        axis=alt.Axis(format=_DATE_AXIS_FORMAT, labelOverlap=True, grid=False),
+        **kwargs,
+    )
+
+
+def channel_color(lang: str | None = None, field: str = "channel") -> alt.Color:
+    """Colour by channel code with the fixed palette and translated legend labels."""
+    lang = _lang(lang)
+    label_expr = " : ".join(
+        f"datum.value === '{code}' ? '{i18n.channel_label(code, lang)}'" for code in CHANNELS
+    )
+    return alt.Color(
+        f"{field}:N",
+        title=t("chart.channel", lang),
+        scale=alt.Scale(domain=list(CHANNELS), range=list(CHANNEL_COLORS.values())),
+        legend=alt.Legend(labelExpr=f"{label_expr} : datum.value", orient="bottom"),
+    )
+
+
+# ---------------------------------------------------------------- throughput
+
+
+def throughput(
+    daily: pd.DataFrame, lang: str | None = None, height: int = DEFAULT_HEIGHT
+) -> alt.TopLevelMixin:
+    """Recorded per day as bars (dark when the cap was reached), the cap as a stepped line.
+
+    `daily`: columns `date`, `recorded`, `cap`.
+    """
+    check_rows(daily, "throughput")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {
+            "date": _iso(daily["date"]),
+            "label": _date_labels(daily["date"], lang),
+            "recorded": daily["recorded"].astype("int64"),
+            "cap": daily["cap"].astype("int64"),
+        }
+    )
+    yes, no = t("chart.yes", lang), t("chart.no", lang)
+    data["at_cap"] = [
+        yes if c > 0 and r >= c else no for r, c in zip(data.recorded, data.cap, strict=True)
+    ]
+    tooltip = [
+        alt.Tooltip("label:N", title=t("chart.date", lang)),
+        alt.Tooltip("recorded:Q", title=t("chart.recorded", lang), format=",d"),
+        alt.Tooltip("cap:Q", title=t("chart.cap", lang), format=",d"),
+        alt.Tooltip("at_cap:N", title=t("chart.at_cap", lang)),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
+        x=_x_date(t("chart.date", lang)),
+        y=alt.Y("recorded:Q", title=t("chart.recorded", lang), axis=alt.Axis(format=",d")),
+        color=alt.Color(
+            "at_cap:N",
+            title=t("chart.at_cap", lang),
+            scale=alt.Scale(domain=[no, yes], range=[BAR_COLOR, BAR_AT_CAP_COLOR]),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=tooltip,
+    )
+    cap = base.mark_line(interpolate="step", color=CAP_COLOR, strokeWidth=2.5).encode(
+        x=_x_date(t("chart.date", lang), bandPosition=0.5),
+        y="cap:Q",
+        tooltip=tooltip,
+    )
+    return finish(alt.layer(bars, cap).properties(height=height), lang)
+
+
+def utilization(daily: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMixin:
+    """Utilisation (recorded / cap) per open day with the 100 % line; closed days left out.
+
+    `daily`: columns `date`, `recorded`, `cap`, `utilization` (empty when cap is 0).
+    """
+    check_rows(daily, "utilization")
+    lang = _lang(lang)
+    open_days = daily[daily["cap"] > 0]
+    data = pd.DataFrame(
+        {
+            "date": _iso(open_days["date"]),
+            "label": _date_labels(open_days["date"], lang),
+            "utilization": open_days["utilization"].astype("float64"),
+            "recorded": open_days["recorded"].astype("int64"),
+            "cap": open_days["cap"].astype("int64"),
+        }
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title=t("chart.date", lang)),
+        alt.Tooltip("utilization:Q", title=t("chart.utilization", lang), format=".1%"),
+        alt.Tooltip("recorded:Q", title=t("chart.recorded", lang), format=",d"),
+        alt.Tooltip("cap:Q", title=t("chart.cap", lang), format=",d"),
+    ]
+    line = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=30), color=LINE_COLOR)
+        .encode(
+            x=_x_date(t("chart.date", lang)),
+            y=alt.Y("utilization:Q", title=t("chart.utilization", lang), axis=alt.Axis(format="%")),
+            tooltip=tooltip,
+        )
+    )
+    full = (
+        alt.Chart(pd.DataFrame({"y": [1.0]}))
+        .mark_rule(color=CAP_COLOR, strokeDash=[6, 3], strokeWidth=2)
+        .encode(y="y:Q")
+    )
+    return finish(alt.layer(line, full).properties(height=220), lang)
+
+
+def rollup(
+    frame: pd.DataFrame, grain: str, lang: str | None = None, height: int = 240
+) -> alt.TopLevelMixin:
+    """Weekly or monthly totals: recorded as bars, the period's total cap as a tick.
+
+    `frame`: columns `period` (first day of the week/month), `recorded`, `cap`.
+    """
+    check_rows(frame, f"rollup_{grain}")
+    lang = _lang(lang)
+    if grain == "week":
+        labels = [i18n.fmt_date(pd.Timestamp(v).date(), lang) for v in frame["period"]]
+        title = t("chart.week", lang)
+    else:
+        labels = [
+            f"{i18n.month_name(pd.Timestamp(v).month, lang)} {pd.Timestamp(v).year}"
+            for v in frame["period"]
+        ]
+        title = t("chart.month", lang)
+    data = pd.DataFrame(
+        {
+            "label": labels,
+            "recorded": frame["recorded"].astype("int64"),
+            "cap": frame["cap"].astype("int64"),
+        }
+    )
+    data["utilization"] = [
+        (r / c) if c else None for r, c in zip(data.recorded, data.cap, strict=True)
+    ]
+    x = alt.X("label:N", title=title, sort=labels, axis=alt.Axis(labelAngle=-40))
+    tooltip = [
+        alt.Tooltip("label:N", title=title),
+        alt.Tooltip("recorded:Q", title=t("chart.recorded", lang), format=",d"),
+        alt.Tooltip("cap:Q", title=t("chart.cap", lang), format=",d"),
+        alt.Tooltip("utilization:Q", title=t("chart.utilization", lang), format=".1%"),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_bar(color=BAR_COLOR).encode(
+        x=x,
+        y=alt.Y("recorded:Q", title=t("chart.recorded", lang), axis=alt.Axis(format=",d")),
+        tooltip=tooltip,
+    )
+    cap = base.mark_tick(color=CAP_COLOR, thickness=3, size=28).encode(
+        x=x, y="cap:Q", tooltip=tooltip
+    )
+    return finish(alt.layer(bars, cap).properties(height=height), lang)
+
+
+def weekday_pattern(frame: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMixin:
+    """Average recorded per open day by weekday, with the average cap as a tick.
+
+    `frame`: columns `weekday` (ISO 1..7), `avg_recorded`, `avg_cap`, `open_days`.
+    """
+    check_rows(frame, "weekday_pattern")
+    lang = _lang(lang)
+    data = frame.copy()
+    data["day"] = [i18n.day_name(int(d), lang) for d in data["weekday"]]
+    order = [i18n.day_name(d, lang) for d in range(1, 8)]
+    x = alt.X("day:N", title=t("chart.weekday", lang), sort=order, axis=alt.Axis(labelAngle=0))
+    tooltip = [
+        alt.Tooltip("day:N", title=t("chart.weekday", lang)),
+        alt.Tooltip("avg_recorded:Q", title=t("chart.avg_recorded", lang), format=",.1f"),
+        alt.Tooltip("avg_cap:Q", title=t("chart.avg_cap", lang), format=",.1f"),
+        alt.Tooltip("open_days:Q", title=t("chart.open_days", lang), format=",d"),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_bar(color=BAR_COLOR).encode(
+        x=x, y=alt.Y("avg_recorded:Q", title=t("chart.avg_recorded", lang)), tooltip=tooltip
+    )
+    cap = base.mark_tick(color=CAP_COLOR, thickness=3, size=40).encode(
+        x=x, y="avg_cap:Q", tooltip=tooltip
+    )
+    return finish(alt.layer(bars, cap).properties(height=220), lang)
+
+
+def requests_by_channel(
+    frame: pd.DataFrame, lang: str | None = None, grain: str = "day"
+) -> alt.TopLevelMixin:
+    """Requests received, stacked by channel (fixed colours).
+
+    `frame`: long form, columns `date` (day or first day of the week), `channel`, `requests`.
+    """
+    check_rows(frame, "requests_by_channel")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {
+            "date": _iso(frame["date"]),
+            "label": _date_labels(frame["date"], lang),
+            "channel": frame["channel"].astype(str),
+            "requests": frame["requests"].astype("int64"),
+        }
+    )
+    data["channel_label"] = [i18n.channel_label(c, lang) for c in data["channel"]]
+    title = t("chart.week", lang) if grain == "week" else t("chart.date", lang)
+    x = (
+        alt.X(
+            "utcyearweek(date):T",
+            title=title,
+            axis=alt.Axis(format=_DATE_AXIS_FORMAT, grid=False),
+        )
+        if grain == "week"
+        else _x_date(title)
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("sum(requests):Q", title=t("chart.requests", lang), axis=alt.Axis(format=",d")),
+            color=channel_color(lang),
+            order=alt.Order("channel:N"),
+            tooltip=[
+                alt.Tooltip("label:N", title=title),
+                alt.Tooltip("channel_label:N", title=t("chart.channel", lang)),
+                alt.Tooltip("requests:Q", title=t("chart.requests", lang), format=",d"),
+            ],
+        )
+        .properties(height=240)
+    )
+    return finish(chart, lang)
+
+
+# ---------------------------------------------------------------- backlog
+
+
+def backlog(daily: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMixin:
+    """Backlog at the end of each day. `daily`: columns `date`, `backlog_end`."""
+    check_rows(daily, "backlog")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {
+            "date": _iso(daily["date"]),
+            "label": _date_labels(daily["date"], lang),
+            "backlog": daily["backlog_end"].astype("int64"),
+        }
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_area(
+            line=alt.LineConfig(color=LINE_COLOR, strokeWidth=2),
+            color=alt.Gradient(
+                gradient="linear",
+                stops=[
+                    alt.GradientStop(color="#FFFFFF", offset=0),
+                    alt.GradientStop(color=BAR_COLOR, offset=1),
+                ],
+                x1=1,
+                x2=1,
+                y1=1,
+                y2=0,
+            ),
+        )
+        .encode(
+            x=_x_date(t("chart.date", lang)),
+            y=alt.Y("backlog:Q", title=t("chart.backlog", lang), axis=alt.Axis(format=",d")),
+            tooltip=[
+                alt.Tooltip("label:N", title=t("chart.date", lang)),
+                alt.Tooltip("backlog:Q", title=t("chart.backlog", lang), format=",d"),
+            ],
+        )
+        .properties(height=260)
+    )
+    return finish(chart, lang)
+
+
+def age_buckets(frame: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMixin:
+    """Open requests by age bucket, in the order given. `frame`: `bucket`, `requests`."""
+    check_rows(frame, "age_buckets")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {"bucket": frame["bucket"].astype(str), "requests": frame["requests"].astype("int64")}
+    )
+    order = list(data["bucket"])
+    # Older requests in warmer colours: the oldest are the ones to look at first.
+    palette = ["#9CC5D6", "#6FA8BF", "#E3B04B", "#D9822B", "#B5471B", "#8E2C0F"]
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "bucket:N", title=t("chart.age", lang), sort=order, axis=alt.Axis(labelAngle=0)
+            ),
+            y=alt.Y("requests:Q", title=t("chart.requests", lang), axis=alt.Axis(format=",d")),
+            color=alt.Color(
+                "bucket:N", scale=alt.Scale(domain=order, range=palette[: len(order)]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("bucket:N", title=t("chart.age", lang)),
+                alt.Tooltip("requests:Q", title=t("chart.requests", lang), format=",d"),
+            ],
+        )
+        .properties(height=240)
+    )
+    return finish(chart, lang)
+
+
+def projection(
+    series: pd.DataFrame,
+    lang: str | None = None,
+    what_if: pd.DataFrame | None = None,
+    what_if_cap: int | None = None,
+) -> alt.TopLevelMixin:
+    """Projected backlog day by day at the current cap, and under a what-if cap.
+
+    `series` and `what_if`: columns `date`, `backlog` (as `metrics.project_clearance`).
+    """
+    lang = _lang(lang)
+    frames = [series.assign(scenario=t("chart.projection.current", lang))]
+    domain = [t("chart.projection.current", lang)]
+    colors = [LINE_COLOR]
+    if what_if is not None:
+        label = f"{t('chart.projection.what_if', lang)} ({what_if_cap})"
+        frames.append(what_if.assign(scenario=label))
+        domain.append(label)
+        colors.append(WHAT_IF_COLOR)
+    both = pd.concat(frames, ignore_index=True)
+    check_rows(both, "projection")
+    data = pd.DataFrame(
+        {
+            "date": _iso(both["date"]),
+            "label": _date_labels(both["date"], lang),
+            "backlog": both["backlog"].astype("float64").round(0),
+            "scenario": both["scenario"],
+        }
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=_x_date(t("chart.date", lang)),
+            y=alt.Y("backlog:Q", title=t("chart.backlog", lang), axis=alt.Axis(format=",d")),
+            color=alt.Color(
+                "scenario:N",
+                title=t("chart.scenario", lang),
+                scale=alt.Scale(domain=domain, range=colors),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "scenario:N",
+                scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3]][: len(domain)]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("scenario:N", title=t("chart.scenario", lang)),
+                alt.Tooltip("label:N", title=t("chart.date", lang)),
+                alt.Tooltip("backlog:Q", title=t("chart.backlog", lang), format=",d"),
+            ],
+        )
+        .properties(height=260)
+    )
+    return finish(chart, lang)
+
+
+def lead_times(
+    frame: pd.DataFrame, lang: str | None = None, mark_days: int = 14
+) -> alt.TopLevelMixin:
+    """Lead time distribution: requests by whole days to the first appointment.
+
+    Bars span [d, d+1); the line sits at `mark_days + 1`, so bars left of it are the
+    requests scheduled within `mark_days` days. `frame`: columns `days`, `requests`.
+    """
+    check_rows(frame, "lead_times")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {"days": frame["days"].astype("int64"), "requests": frame["requests"].astype("int64")}
+    )
+    data["days_end"] = data["days"] + 1
+    yes, no = t("chart.yes", lang), t("chart.no", lang)
+    data["within"] = [yes if d <= mark_days else no for d in data["days"]]
+    within_title = t("backlog.lead.within14", lang)
+    bars = (
+        alt.Chart(data)
+        .mark_bar(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X("days:Q", title=t("chart.lead_days", lang), axis=alt.Axis(format=",d")),
+            x2="days_end:Q",
+            y=alt.Y("requests:Q", title=t("chart.requests", lang), axis=alt.Axis(format=",d")),
+            color=alt.Color(
+                "within:N",
+                title=within_title,
+                scale=alt.Scale(domain=[yes, no], range=[GOOD_COLOR, MUTED_COLOR]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("days:Q", title=t("chart.lead_days", lang), format=",d"),
+                alt.Tooltip("requests:Q", title=t("chart.requests", lang), format=",d"),
+            ],
+        )
+    )
+    mark = alt.Chart(pd.DataFrame({"x": [mark_days + 1], "text": [t("chart.mark_14", lang)]}))
+    rule = mark.mark_rule(color=CAP_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(x="x:Q")
+    text = mark.mark_text(align="left", dx=4, dy=-6, color=CAP_COLOR, baseline="top").encode(
+        x="x:Q", y=alt.value(0), text="text:N"
+    )
+    return finish(alt.layer(bars, rule, text).properties(height=240), lang)
+
+
+# ---------------------------------------------------------------- helpers for pages
+
+
+def period_rollup(daily: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """Sum a small daily frame (`date`, `recorded`, `cap`) by ISO week or calendar month.
+
+    Returns `period` (first day of the week/month; the first period may start before
+    the range), `recorded`, `cap`, `days`.
+    """
+    if grain not in ("week", "month"):
+        raise ValueError(f"unknown grain {grain!r}")
+    dates = pd.to_datetime(daily["date"])
+    if grain == "week":
+        period = dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+    else:
+        period = dates.dt.to_period("M").dt.start_time
+    frame = pd.DataFrame(
+        {"period": period.dt.date, "recorded": daily["recorded"], "cap": daily["cap"]}
+    )
+    out = (
+        frame.groupby("period", sort=True)
+        .agg(recorded=("recorded", "sum"), cap=("cap", "sum"), days=("cap", "size"))
+        .reset_index()
+    )
+    return out
+
+
+def weekday_summary(daily: pd.DataFrame) -> pd.DataFrame:
+    """Average recorded and cap per OPEN day (cap > 0), by ISO weekday (1..7)."""
+    open_days = daily[daily["cap"] > 0]
+    weekday = pd.to_datetime(open_days["date"]).dt.weekday + 1
+    frame = pd.DataFrame(
+        {"weekday": weekday, "recorded": open_days["recorded"], "cap": open_days["cap"]}
+    )
+    return (
+        frame.groupby("weekday", sort=True)
+        .agg(
+            avg_recorded=("recorded", "mean"),
+            avg_cap=("cap", "mean"),
+            open_days=("cap", "size"),
+        )
+        .reset_index()
+    )
+
+
+def dates_between(start: date, end: date) -> Sequence[date]:
+    """Every date from start to end inclusive (small helper for empty frames)."""
+    return [d.date() for d in pd.date_range(start, end, freq="D")]
