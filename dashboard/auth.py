@@ -242,6 +242,18 @@ def _token_issued_at(token: dict[str, Any]) -> float:
     return float(token.get("exp_date", 0)) - COOKIE_EXPIRY_DAYS * 86400
 
 
+def token_acceptable(token: dict[str, Any]) -> bool:
+    """A remember-me cookie's token signs in only an enabled account, and only if it was
+    issued after that account's last sign-out, password reset or disabling."""
+    user = users.get(str(token.get("username", "")))
+    return (
+        user is not None
+        and not user.disabled
+        and _token_issued_at(token) >= user.tokens_valid_after
+        and float(token.get("exp_date", 0)) > time.time()
+    )
+
+
 def _hook_login(authenticator: stauth.Authenticate) -> None:
     """Throttle and log password attempts; refuse revoked cookies. Per instance only."""
     original = authenticator.authentication_controller.login
@@ -266,8 +278,7 @@ def _hook_login(authenticator: stauth.Authenticate) -> None:
                 st.session_state[_FLASH] = ("wrong", "")
             return ok
         if token:
-            user = users.get(str(token.get("username", "")))
-            if user is None or user.disabled or _token_issued_at(token) < user.tokens_valid_after:
+            if not token_acceptable(token):
                 # Left in the browser, harmless: refused on every load, replaced at sign-in.
                 return None
             result = original(*args, **kwargs)
