@@ -17,50 +17,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import exports, store
+from dashboard import exports, i18n, store
 from dashboard.roles import Actor
 
-_LABELS: dict[str, dict[str, str]] = {
-    "id": {
-        "download": "Unduh",
-        "download_help": "Unduh data grafik ini",
-        "csv": "CSV",
-        "excel_csv": "CSV untuk Excel",
-        "xlsx": "Excel (XLSX)",
-        "rows_csv": "Unduh CSV",
-        "rows_excel_csv": "Unduh CSV untuk Excel",
-        "daily": "Unduh metrik harian (CSV)",
-    },
-    "en": {
-        "download": "Download",
-        "download_help": "Download this chart's data",
-        "csv": "CSV",
-        "excel_csv": "CSV for Excel",
-        "xlsx": "Excel (XLSX)",
-        "rows_csv": "Download CSV",
-        "rows_excel_csv": "Download CSV for Excel",
-        "daily": "Download daily metrics (CSV)",
-    },
-}
+
+def label(key: str, lang: str | None = None) -> str:
+    """A button or page text from i18n (`exports.*` keys, appended to i18n.py)."""
+    return i18n.t(f"exports.{key}", lang)
 
 
-def label(key: str, lang: str = "id") -> str:
-    """The button text in the page language (falls back to Indonesian)."""
-    try:
-        from dashboard import i18n
-
-        text = i18n.t(f"exports.{key}", lang)
-        if text and text != f"exports.{key}":
-            return str(text)
-    except Exception:  # i18n missing or without our keys: use the local table
-        pass
-    return _LABELS.get(lang, _LABELS["id"]).get(key, _LABELS["id"][key])
-
-
-def _ctx_parts(ctx: Any) -> tuple[Actor, str, date | None, date | None, Any]:
+def _ctx_parts(ctx: Any) -> tuple[Actor, str | None, date | None, date | None, Any]:
     return (
         ctx.actor,
-        getattr(ctx, "lang", "id"),
+        getattr(ctx, "lang", None),
         getattr(ctx, "start", None),
         getattr(ctx, "end", None),
         getattr(ctx, "filters", None),
