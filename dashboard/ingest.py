@@ -1,0 +1,1065 @@
+"""Files in -> validated rows -> store, with quarantine and an import ledger (CONTRACT 1, 4).
+
+How an import runs:
+
+1. Read. CSV is read by DuckDB as text (`all_varchar`), after we have checked the
+   encoding (not UTF-8 -> transcoded from Windows-1252 to a temp file), sniffed `,`/`;`
+   from the header line and mapped the header to the contract's names. Ragged lines
+   land in DuckDB's `reject_errors` with their line number and go to quarantine. XLSX
+   (first sheet, python-calamine) and Parquet/DataFrames (pyarrow) become the same
+   table of text cells. Every data row keeps its spreadsheet row number (header = 1).
+2. Validate, in one SQL pass on a private in-memory DuckDB: parse every value
+   (CONTRACT 1.3), apply every rule of 1.4, hash NIK/phone with the installation key
+   (section 4), and build the verbatim-but-masked JSON of each refused row.
+3. Merge, in one transaction on a short-lived store connection (store.py's docstring):
+   new IDs inserted, changed rows replaced, identical rows left alone, quarantine and
+   the `imports` ledger written, the data version bumped. A failure anywhere rolls the
+   store back to exactly what it was.
+
+Orphan appointments and cross-row inconsistencies are loaded; `orphan_appointments` and
+`consistency_warnings` query them live, because an orphan stops being one when its
+request arrives in a later file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from dashboard import config, pii, roles, store
+
+Progress = Callable[[float, str], None]
+
+KINDS = ("requests", "appointments")
+
+# canonical column -> accepted header spellings (after lower/trim, spaces and '-' as '_')
+_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "requests": {
+        "request_id": ("id_permohonan",),
+        "received_at": ("waktu_masuk",),
+        "channel": ("kanal",),
+        "service": ("layanan",),
+        "kecamatan": (),
+        "phone": ("no_hp", "nomor_hp", "no_telp", "telepon", "no_wa"),
+        "nik": (),
+        "cancelled_at": ("waktu_batal",),
+    },
+    "appointments": {
+        "appointment_id": ("id_jadwal",),
+        "request_id": ("id_permohonan",),
+        "queue_number": ("no_antrian",),
+        "scheduled_date": ("tanggal_jadwal",),
+        "status": (),
+        "checked_in_at": ("waktu_datang",),
+        "temperature_c": ("suhu",),
+        "mask": ("masker",),
+        "handwash": ("cuci_tangan",),
+        "rejection_reason": ("alasan_tolak",),
+        "recorded_at": ("waktu_rekam",),
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "requests": ("request_id", "received_at", "channel"),
+    "appointments": ("appointment_id", "request_id", "scheduled_date", "status"),
+}
+ID_COLUMN = {"requests": "request_id", "appointments": "appointment_id"}
+# Columns holding personal data: never stored raw, not even in quarantine (CONTRACT 4).
+_PII_COLUMNS = {"phone", "nik"}
+
+# Enum aliases, matched after lower/trim with spaces and '-' written as '_'.
+CHANNELS: dict[str, tuple[str, ...]] = {
+    "whatsapp": ("whatsapp", "wa", "whats_app"),
+    "walk_in": (
+        "walk_in",
+        "walkin",
+        "datang_langsung",
+        "langsung",
+        "loket",
+        "titip_berkas",
+    ),
+    "online": ("online", "web", "website", "daring"),
+    "app": ("app", "aplikasi", "android", "playstore"),
+}
+STATUSES: dict[str, tuple[str, ...]] = {
+    "scheduled": ("scheduled", "terjadwal"),
+    "recorded": ("recorded", "terekam", "selesai"),
+    "rejected": ("rejected", "ditolak"),
+    "no_show": ("no_show", "noshow", "tidak_hadir"),
+    "cancelled": ("cancelled", "canceled", "batal"),
+    "rescheduled": ("rescheduled", "dijadwal_ulang", "dijadwalkan_ulang"),
+}
+REASONS: dict[str, tuple[str, ...]] = {
+    "fever": ("fever", "demam"),
+    "no_mask": ("no_mask", "tidak_bermasker", "tanpa_masker", "tidak_pakai_masker"),
+    "no_handwash": ("no_handwash", "tidak_cuci_tangan"),
+    "symptoms": ("symptoms", "gejala"),
+    "other": ("other", "lainnya", "lain_lain"),
+}
+SERVICES: dict[str, tuple[str, ...]] = {"ktp_el": ("ktp_el", "e_ktp", "ektp", "ktp")}
+_TRUE = ("ya", "yes", "y", "true", "1")
+_FALSE = ("tidak", "no", "n", "false", "0")
+
+# Timestamp forms of CONTRACT 1.3, most common first (try_strptime stops at the first hit).
+_NAIVE_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+]
+for _sep in "/-.":
+    _d = f"%d{_sep}%m{_sep}%Y"
+    _NAIVE_FORMATS += [f"{_d} %H:%M", f"{_d} %H.%M", _d, f"{_d} %H:%M:%S", f"{_d} %H.%M.%S"]
+_OFFSET_FORMATS = [
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%dT%H:%M%z",
+    "%Y-%m-%d %H:%M%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%d %H:%M:%S.%f%z",
+]
+
+_STORE_COLUMNS = {
+    "requests": [
+        "request_id",
+        "received_at",
+        "received_date",
+        "channel",
+        "service",
+        "kecamatan",
+        "kecamatan_key",
+        "phone_hash",
+        "phone_masked",
+        "nik_hash",
+        "cancelled_at",
+        "cancelled_date",
+        "row_hash",
+        "import_id",
+        "source_row",
+    ],
+    "appointments": [
+        "appointment_id",
+        "request_id",
+        "queue_number",
+        "scheduled_date",
+        "status",
+        "checked_in_at",
+        "temperature_c",
+        "mask",
+        "handwash",
+        "rejection_reason",
+        "recorded_at",
+        "visit_date",
+        "recorded_date",
+        "row_hash",
+        "import_id",
+        "source_row",
+    ],
+}
+
+_DB_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+class IngestError(ValueError):
+    """A file refused whole; `str(e)` is one line saying what to fix."""
+
+
+@dataclass
+class ImportResult:
+    """What one import did; rows_read = inserted + updated + unchanged + quarantined."""
+
+    import_id: int
+    file_name: str
+    kind: str
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    quarantined: int
+    orphans: int = 0
+    warnings: int = 0
+    seconds: float = field(default=0.0, compare=False)
+
+    def summary_line(self) -> str:
+        return (
+            f"{self.file_name} ({self.kind}): {self.rows_read} read, {self.inserted} inserted, "
+            f"{self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.quarantined} quarantined; {self.orphans} orphan appointments, "
+            f"{self.warnings} warnings"
+        )
+
+
+# ---------------------------------------------------------------------------- header
+
+
+def _norm_header(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.replace("\ufeff", "").strip().lower())
+
+
+def _lookup(kind: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for canonical, aliases in _ALIASES[kind].items():
+        table[canonical] = canonical
+        for alias in aliases:
+            table[alias] = canonical
+    return table
+
+
+def _map_header(header: Sequence[str], kind: str | None) -> tuple[str, dict[str, int]]:
+    """Decide the kind and map canonical column -> position; IngestError when unusable."""
+    normed = [_norm_header(h) for h in header]
+    if not any(normed):
+        raise IngestError("no header row: the first line must name the columns")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(normed):
+        if not name:
+            continue
+        if name in seen:
+            raise IngestError(
+                f'column "{header[i].strip()}" appears twice in the header '
+                f"(columns {seen[name] + 1} and {i + 1}); rename or remove one"
+            )
+        seen[name] = i
+    if kind is not None and kind not in KINDS:
+        raise IngestError(f"unknown kind {kind!r}: use requests or appointments")
+
+    def mapping(k: str) -> dict[str, int]:
+        lookup = _lookup(k)
+        found: dict[str, int] = {}
+        for i, name in enumerate(normed):
+            canonical = lookup.get(name)
+            if canonical is None:
+                continue
+            if canonical in found:
+                raise IngestError(
+                    f'columns "{header[found[canonical]].strip()}" and "{header[i].strip()}" '
+                    f"both mean {canonical}; keep one"
+                )
+            found[canonical] = i
+        return found
+
+    candidates = [kind] if kind else ["appointments", "requests"]
+    for k in candidates:
+        found = mapping(k)
+        if all(col in found for col in REQUIRED[k]):
+            return k, found
+    if kind:
+        missing = [c for c in REQUIRED[kind] if c not in mapping(kind)]
+        raise IngestError(
+            f"not a {kind} file: the header lacks required column(s) {', '.join(missing)}"
+        )
+    if not any(n in _lookup("requests") or n in _lookup("appointments") for n in normed):
+        raise IngestError(
+            "no header row with known column names: the first line must name the columns "
+            "(requests: request_id, received_at, channel; appointments: appointment_id, "
+            "request_id, scheduled_date, status)"
+        )
+    raise IngestError(
+        "the header has neither the requests columns (request_id, received_at, channel) "
+        "nor the appointments columns (appointment_id, request_id, scheduled_date, status)"
+    )
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Source:
+    """A file turned into table `src(row_no, c0..cN)` of text cells in the private DB."""
+
+    header: list[str]
+    rows_rejected: list[tuple[int, list[str], str]]  # (row, fields, reason)
+    content_hash: str | None
+
+
+def _detect_format(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if not head:
+        raise IngestError(f"{path.name} is empty (0 bytes): export the log again")
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise IngestError(
+            f"{path.name} is an old Excel (.xls) file: save it as .xlsx or CSV and import that"
+        )
+    if b"\0" in head:
+        raise IngestError(f"{path.name} is not a CSV, XLSX or Parquet file")
+    return "csv"
+
+
+def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+    # Bytes cp1252 leaves undefined (0x81, 0x8D, ...) are taken as Latin-1.
+    return err.object[err.start : err.start + 1].decode("latin-1"), err.start + 1
+
+
+codecs.register_error("cp1252_latin1", _cp1252_fallback)
+
+
+def _prepare_csv(path: Path, tmp: Path) -> tuple[Path, str, list[str], str]:
+    """Check encoding (transcode if needed), hash, and read the header line."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    target = path
+    if not utf8:
+        target = tmp / "transcoded.csv"
+        with (
+            path.open("r", encoding="cp1252", errors="cp1252_latin1", newline="") as src,
+            target.open("w", encoding="utf-8", newline="") as dst,
+        ):
+            shutil.copyfileobj(src, dst, 1 << 20)
+    with target.open("r", encoding="utf-8-sig", newline="") as fh:
+        first = ""
+        for line in fh:
+            if line.strip():
+                first = line
+                break
+    if not first:
+        raise IngestError(f"{path.name} has no header row: the first line must name the columns")
+    delim = max(
+        (",", ";", "\t"),
+        key=lambda d: len(next(csv.reader([first], delimiter=d), [])),
+    )
+    header = next(csv.reader([first], delimiter=delim))
+    return target, delim, header, digest.hexdigest()
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
+    target, delim, header, content_hash = _prepare_csv(path, tmp)
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        con.execute(
+            "CREATE TABLE src0 AS SELECT * FROM read_csv($path, all_varchar = true, "
+            "header = false, delim = $delim, quote = '\"', escape = '\"', "
+            "store_rejects = true, columns = $columns, auto_detect = false)",
+            {"path": str(target), "delim": delim, "columns": dict.fromkeys(names, "VARCHAR")},
+        )
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise IngestError(f"{path.name} could not be read as CSV: {first}") from exc
+    rejects = con.execute(
+        "SELECT line, any_value(csv_line), any_value(error_type) FROM reject_errors "
+        "GROUP BY line ORDER BY line"
+    ).fetchall()
+    rejected: list[tuple[int, list[str], str]] = []
+    for line, text, _etype in rejects:
+        fields = next(csv.reader([(text or "").strip("\r\n")], delimiter=delim), [])
+        rejected.append(
+            (
+                int(line),
+                fields,
+                f"the row has {len(fields)} cells but the header has {len(header)}: "
+                "look for a stray delimiter or an unclosed quote",
+            )
+        )
+    if rejected:
+        # Good rows' spreadsheet numbers skip the refused lines between them.
+        con.execute("CREATE TABLE rej_lines (line BIGINT)")
+        con.executemany("INSERT INTO rej_lines VALUES (?)", [[r[0]] for r in rejected])
+        con.execute(
+            "CREATE TABLE rej_adj AS SELECT line - row_number() OVER (ORDER BY line) AS good_before, "
+            "row_number() OVER (ORDER BY line) AS n FROM rej_lines"
+        )
+        con.execute(
+            "CREATE VIEW src AS SELECT s.rowid + 1 + coalesce(("
+            "SELECT max(n) FROM rej_adj WHERE good_before < s.rowid + 1), 0) AS row_no, s.* "
+            "FROM src0 s WHERE s.rowid > 0"
+        )
+    else:
+        con.execute("CREATE VIEW src AS SELECT rowid + 1 AS row_no, * FROM src0 WHERE rowid > 0")
+    return _Source(header=header, rows_rejected=rejected, content_hash=content_hash)
+
+
+def _cell_text(value: Any) -> str | None:
+    """A spreadsheet cell as the text an office would have typed (dates as ISO)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _load_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, header: list[str]) -> None:
+    """Register an Arrow table (any types) as `src(row_no, c0..cN)` of text cells."""
+    renamed = table.rename_columns([f"c{i}" for i in range(table.num_columns)])
+    con.register("arrow_in", renamed)
+    # Typed timestamps/dates/numbers become their canonical text; the SQL parses them back.
+    casts = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(len(header)))
+    con.execute(
+        f"CREATE TABLE src AS SELECT row_number() OVER () + 1 AS row_no{', ' if casts else ''}{casts} "  # noqa: S608 - generated names c0..cN
+        "FROM arrow_in"
+    )
+    con.unregister("arrow_in")
+
+
+def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, Exception) as exc:  # noqa: BLE001 - any reader failure = refused
+        raise IngestError(
+            f"{path.name} could not be read as XLSX ({type(exc).__name__}); "
+            "save it again from Excel as .xlsx or CSV"
+        ) from exc
+    first = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
+    if first is None:
+        raise IngestError(f"{path.name}: the first sheet is empty")
+    header = [_cell_text(c) or "" for c in rows[first]]
+    width = len(header)
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    row_numbers: list[int] = []
+    for offset, row in enumerate(rows[first + 1 :], start=first + 2):
+        cells = [_cell_text(c) for c in row[:width]]
+        if not any(cells):
+            continue  # empty rows at the end of a sheet are formatting, not data
+        row_numbers.append(offset)
+        for i in range(width):
+            columns[i].append(cells[i] if i < len(cells) else None)
+    table = pa.table(
+        {f"c{i}": pa.array(columns[i], type=pa.string()) for i in range(width)}
+        | {"row_no": pa.array(row_numbers, type=pa.int64())}
+    )
+    con.register("arrow_in", table)
+    casts = ", ".join(f"c{i}" for i in range(width))
+    con.execute(f"CREATE TABLE src AS SELECT row_no, {casts} FROM arrow_in")  # noqa: S608 - c0..cN
+    con.unregister("arrow_in")
+    return _Source(header=header, rows_rejected=[], content_hash=_file_hash(path))
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - a damaged file is refused whole
+        raise IngestError(f"{path.name} could not be read as Parquet: {exc}") from exc
+    header = list(table.column_names)
+    _load_arrow(con, table, header)
+    return _Source(header=header, rows_rejected=[], content_hash=_file_hash(path))
+
+
+# ---------------------------------------------------------------------------- SQL
+
+
+def _enum_sql(expr: str, mapping: dict[str, tuple[str, ...]]) -> str:
+    """CASE mapping normalised aliases to the canonical value (constants from this module)."""
+    key = f"regexp_replace(lower({expr}), '[\\s\\-]+', '_', 'g')"
+    whens = " ".join(
+        f"WHEN {key} IN ({', '.join(repr(a) for a in aliases)}) THEN '{canonical}'"
+        for canonical, aliases in mapping.items()
+    )
+    return f"CASE {whens} END"
+
+
+def _ts_sql(expr: str) -> str:
+    """Any timestamp form of CONTRACT 1.3 -> office-local TIMESTAMP, NULL if not a date.
+
+    Check the year with `_year_ok_sql` afterwards (a separate layer, so this runs once).
+    """
+    return (
+        f"coalesce(try_strptime({expr}, $naive), "
+        f"timezone($tz, try_strptime(regexp_replace({expr}, '[zZ]$', '+00:00'), $offset)))"
+    )
+
+
+def _year_ok_sql(expr: str) -> str:
+    # Years outside this window are typos (e.g. `8/6/20` read as year 20), not dates.
+    return f"CASE WHEN year({expr}) BETWEEN 1900 AND 2100 THEN {expr} END"
+
+
+def _bool_sql(expr: str) -> str:
+    t = ", ".join(repr(v) for v in _TRUE)
+    f = ", ".join(repr(v) for v in _FALSE)
+    return f"CASE WHEN lower({expr}) IN ({t}) THEN true WHEN lower({expr}) IN ({f}) THEN false END"
+
+
+def _quote_value(expr: str) -> str:
+    """`"value"` for a reason text, shortened so a wild cell cannot flood the message."""
+    return f"'\"' || left({expr}, 60) || '\"'"
+
+
+def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tuple[str, dict]:
+    """The one SELECT that parses, validates and hashes every row of `src`.
+
+    Identifiers in the text are the contract's column names and c0..cN; every value
+    (formats, time zone, key pads, header names for the JSON) is a bound parameter.
+    """
+    params: dict[str, Any] = {
+        "naive": _NAIVE_FORMATS,
+        "offset": _OFFSET_FORMATS,
+        "tz": config.office_tz(),
+    }
+    cols = _ALIASES[kind]
+    # raw text of each canonical column, trimmed, '' -> NULL
+    raw = {
+        c: (f"nullif(trim(c{mapping[c]}), '')" if c in mapping else "CAST(NULL AS VARCHAR)")
+        for c in cols
+    }
+    inner: list[str] = ["row_no"]
+    inner += [f"{raw[c]} AS v_{c}" for c in cols]
+    checks: list[str] = []  # SQL expressions yielding 'column: reason' or NULL
+    outs: list[str] = []
+
+    for c in REQUIRED[kind]:
+        checks.append(f"CASE WHEN v_{c} IS NULL THEN '{c}: missing (required)' END")
+
+    # Parsed values, computed in a middle layer so each is evaluated once.
+    mid: list[str] = ["*"]
+    ts_cols = (
+        ["received_at", "cancelled_at"]
+        if kind == "requests"
+        else ["scheduled_date", "checked_in_at", "recorded_at"]
+    )
+    pre: list[str] = ["*"]
+    for c in ts_cols:
+        pre.append(f"{_ts_sql(f'v_{c}')} AS t_{c}")
+        mid.append(f"{_year_ok_sql(f't_{c}')} AS p_{c}")
+        checks.append(
+            f"CASE WHEN v_{c} IS NOT NULL AND p_{c} IS NULL "
+            f"THEN '{c}: ' || {_quote_value(f'v_{c}')} || ' is not a date' END"
+        )
+
+    if kind == "requests":
+        params.update(pii.hmac_sql_params(pii.load_key()))
+        mid.append(f"{_enum_sql('v_channel', CHANNELS)} AS p_channel")
+        checks.append(
+            "CASE WHEN v_channel IS NOT NULL AND p_channel IS NULL THEN 'channel: ' || "
+            f"{_quote_value('v_channel')} || ' is not a known channel "
+            "(whatsapp, walk_in, online, app)' END"
+        )
+        mid.append(f"{pii.phone_sql('v_phone')} AS p_phone")
+        checks.append(
+            "CASE WHEN v_phone IS NOT NULL AND coalesce(length(p_phone) NOT BETWEEN 8 AND 15, true) "
+            "THEN 'phone: not a phone number (needs 8 to 15 digits)' END"
+        )
+        mid.append(f"{pii.nik_sql('v_nik')} AS p_nik")
+        checks.append(
+            f"CASE WHEN v_nik IS NOT NULL AND NOT {pii.nik_valid_sql('p_nik')} "
+            "THEN 'nik: not a NIK (needs exactly 16 digits)' END"
+        )
+        service_key = "regexp_replace(lower(v_service), '[\\s\\-]+', '_', 'g')"
+        outs = [
+            "v_request_id AS request_id",
+            "p_received_at AS received_at",
+            "CAST(p_received_at AS DATE) AS received_date",
+            "p_channel AS channel",
+            f"coalesce({_enum_sql('v_service', SERVICES)}, {service_key}, 'ktp_el') AS service",
+            "v_kecamatan AS kecamatan",
+            "lower(v_kecamatan) AS kecamatan_key",
+            f"CASE WHEN p_phone IS NOT NULL THEN {pii.hmac_sql('p_phone')} END AS phone_hash",
+            f"{pii.mask_phone_sql('p_phone')} AS phone_masked",
+            f"CASE WHEN p_nik IS NOT NULL THEN {pii.hmac_sql('p_nik')} END AS nik_hash",
+            "p_cancelled_at AS cancelled_at",
+            "CAST(p_cancelled_at AS DATE) AS cancelled_date",
+        ]
+    else:
+        mid.append(f"{_enum_sql('v_status', STATUSES)} AS p_status")
+        checks.append(
+            "CASE WHEN v_status IS NOT NULL AND p_status IS NULL THEN 'status: ' || "
+            f"{_quote_value('v_status')} || ' is not a known status (scheduled, recorded, "
+            "rejected, no_show, cancelled, rescheduled)' END"
+        )
+        mid.append(f"{_enum_sql('v_rejection_reason', REASONS)} AS p_rejection_reason")
+        checks.append(
+            "CASE WHEN v_rejection_reason IS NOT NULL AND p_rejection_reason IS NULL "
+            f"THEN 'rejection_reason: ' || {_quote_value('v_rejection_reason')} || "
+            "' is not a known reason (fever, no_mask, no_handwash, symptoms, other)' END"
+        )
+        mid.append(
+            "coalesce(try_cast(v_queue_number AS INTEGER), CASE WHEN try_cast(v_queue_number "
+            "AS DOUBLE) = floor(try_cast(v_queue_number AS DOUBLE)) THEN try_cast("
+            "try_cast(v_queue_number AS DOUBLE) AS INTEGER) END) AS p_queue_number"
+        )
+        checks.append(
+            "CASE WHEN v_queue_number IS NOT NULL AND coalesce(p_queue_number < 0, true) "
+            f"THEN 'queue_number: ' || {_quote_value('v_queue_number')} || "
+            "' is not a whole number' END"
+        )
+        mid.append(
+            "try_cast(replace(v_temperature_c, ',', '.') AS DECIMAL(6, 2)) AS p_temperature_c"
+        )
+        checks.append(
+            "CASE WHEN v_temperature_c IS NOT NULL AND p_temperature_c IS NULL "
+            f"THEN 'temperature_c: ' || {_quote_value('v_temperature_c')} || ' is not a number' "
+            "WHEN p_temperature_c NOT BETWEEN 30 AND 45 THEN 'temperature_c: ' || "
+            "CAST(p_temperature_c AS VARCHAR) || ' °C is outside the plausible 30–45 °C' END"
+        )
+        for c in ("mask", "handwash"):
+            mid.append(f"{_bool_sql(f'v_{c}')} AS p_{c}")
+            checks.append(
+                f"CASE WHEN v_{c} IS NOT NULL AND p_{c} IS NULL THEN '{c}: ' || "
+                f"{_quote_value(f'v_{c}')} || ' is not yes/no (ya/tidak)' END"
+            )
+        checks.append(
+            "CASE WHEN p_status = 'rejected' AND p_recorded_at IS NOT NULL THEN 'recorded_at: "
+            "set on a rejected appointment (a person turned away is not recorded)' END"
+        )
+        checks.append(
+            "CASE WHEN p_status = 'recorded' AND p_rejection_reason IS NOT NULL THEN "
+            "'rejection_reason: set on a recorded appointment (clear the reason or the status)' END"
+        )
+        checks.append(
+            "CASE WHEN p_recorded_at < p_checked_in_at THEN "
+            "'recorded_at: earlier than checked_in_at' END"
+        )
+        visit = (
+            "coalesce(CAST(p_checked_in_at AS DATE), CAST(p_recorded_at AS DATE), "
+            "CAST(p_scheduled_date AS DATE))"
+        )
+        outs = [
+            "v_appointment_id AS appointment_id",
+            "v_request_id AS request_id",
+            "p_queue_number AS queue_number",
+            "CAST(p_scheduled_date AS DATE) AS scheduled_date",
+            "p_status AS status",
+            "p_checked_in_at AS checked_in_at",
+            "CAST(p_temperature_c AS DECIMAL(4, 1)) AS temperature_c",
+            "p_mask AS mask",
+            "p_handwash AS handwash",
+            "p_rejection_reason AS rejection_reason",
+            "p_recorded_at AS recorded_at",
+            f"{visit} AS visit_date",
+            f"coalesce(CAST(p_recorded_at AS DATE), {visit}) AS recorded_date",
+        ]
+
+    # The refused row as read, for quarantine: header names as keys (bound), NIK/phone masked.
+    json_parts: list[str] = []
+    for i, name in enumerate(header):
+        params[f"h{i}"] = name
+        canonical = next((c for c, pos in mapping.items() if pos == i), None)
+        cell = f"c{i}"
+        if canonical == "phone":
+            masked = pii.mask_phone_sql(pii.phone_sql(cell))
+            cell = f"CASE WHEN {cell} IS NULL THEN NULL ELSE coalesce({masked}, repeat('*', length({cell}))) END"
+        elif canonical == "nik":
+            cell = pii.mask_nik_sql(cell)
+        json_parts.append(f"$h{i}, {cell}")
+    raw_json = f"json_object({', '.join(json_parts)})" if json_parts else "'{}'"
+    all_cols = ", ".join(f"c{i}" for i in range(len(header)))
+
+    errs = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)"
+    sql = f"""
+        SELECT *, CASE WHEN NOT ok THEN {raw_json} END AS raw
+        FROM (
+            SELECT row_no, {", ".join(c for c in (all_cols,) if c)},
+                   errs, len(errs) = 0 AS ok, {", ".join(outs)}
+            FROM (SELECT *, {errs} AS errs FROM (
+                SELECT {", ".join(mid)} FROM (
+                    SELECT {", ".join(pre)} FROM (
+                        SELECT {", ".join(inner)}, {all_cols} FROM src
+                    )
+                )
+            ))
+        )
+    """  # noqa: S608 - identifiers are the contract's names and c0..cN; values are bound
+    return sql, params
+
+
+def _row_hash_sql(kind: str) -> str:
+    cols = [c for c in _STORE_COLUMNS[kind] if c not in ("row_hash", "import_id", "source_row")]
+    parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\\N')" for c in cols)
+    return f"md5(concat_ws(chr(31), {parts}))"
+
+
+# ---------------------------------------------------------------------------- pipeline
+
+
+def _private_connection(tmp: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config=dict(_DB_CONFIG))
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET temp_directory = $d", {"d": str(tmp / "spill")})
+    con.execute("SET memory_limit = '1GB'")
+    return con
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    source: _Source,
+    kind: str | None,
+    file_name: str,
+) -> tuple[str, int]:
+    """Validate `src` into tables `stage` (rows to merge) and `quar` (rows refused)."""
+    kind, mapping = _map_header(source.header, kind)
+    sql, params = _validation_sql(kind, mapping, source.header)
+    con.execute(f"CREATE TABLE parsed AS {sql}", params)  # noqa: S608 - see _validation_sql
+    idc = ID_COLUMN[kind]
+    store_cols = [
+        c for c in _STORE_COLUMNS[kind] if c not in ("row_hash", "import_id", "source_row")
+    ]
+    con.execute(
+        f"""
+        CREATE TABLE ranked AS
+        SELECT row_no, {idc} AS rid,
+               max(row_no) OVER (PARTITION BY {idc}) AS kept_row
+        FROM parsed WHERE ok
+        """  # noqa: S608 - idc from ID_COLUMN
+    )
+    con.execute(
+        f"""
+        CREATE TABLE stage AS
+        SELECT p.row_no AS source_row, {", ".join(f"p.{c}" for c in store_cols)},
+               {_row_hash_sql(kind).replace("coalesce(CAST(", "coalesce(CAST(p.")} AS row_hash
+        FROM parsed p JOIN ranked r ON r.row_no = p.row_no AND r.row_no = r.kept_row
+        ORDER BY p.row_no
+        """  # noqa: S608 - names from _STORE_COLUMNS
+    )
+    con.execute(
+        "CREATE TABLE quar (row_number BIGINT, column_name VARCHAR, reason VARCHAR, raw VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO quar SELECT row_no, split_part(errs[1], ':', 1), array_to_string(errs, '; '), "
+        "raw FROM parsed WHERE NOT ok"
+    )
+    # Earlier copies of an ID: the raw JSON again, since `raw` is only built for bad rows.
+    sql_dup_json = sql.replace("CASE WHEN NOT ok THEN", "CASE WHEN true THEN")
+    dup_rows = con.execute(
+        "SELECT row_no, kept_row FROM ranked WHERE row_no <> kept_row"
+    ).fetchall()
+    if dup_rows:
+        con.execute("CREATE TABLE dup (row_no BIGINT, kept_row BIGINT)")
+        con.executemany("INSERT INTO dup VALUES (?, ?)", [list(r) for r in dup_rows])
+        con.execute(
+            f"INSERT INTO quar SELECT j.row_no, $idc, 'duplicate in file: the same ' || $idc || "  # noqa: S608 - generated from our own SQL
+            f"' appears again in row ' || CAST(d.kept_row AS VARCHAR) || ', which was kept', j.raw "
+            f"FROM ({sql_dup_json}) j JOIN dup d ON d.row_no = j.row_no",
+            params | {"idc": idc},
+        )
+    for row_no, fields, reason in source.rows_rejected:
+        raw = _masked_fields(source.header, mapping, fields)
+        con.execute("INSERT INTO quar VALUES (?, NULL, ?, ?)", [row_no, reason, json.dumps(raw)])
+    read = con.execute("SELECT count(*) FROM src").fetchone()[0] + len(source.rows_rejected)
+    return kind, int(read)
+
+
+def _masked_fields(header: list[str], mapping: dict[str, int], fields: list[str]) -> dict:
+    """A ragged line as a dict for quarantine, personal data masked."""
+    out: dict[str, Any] = {}
+    pii_pos = {mapping[c]: c for c in _PII_COLUMNS if c in mapping}
+    for i, value in enumerate(fields):
+        key = header[i] if i < len(header) else f"_extra_{i - len(header) + 1}"
+        if i in pii_pos:
+            value = pii.mask_nik(value) if pii_pos[i] == "nik" else pii.mask_phone(value)
+        out[key] = value
+    return out
+
+
+def _merge(
+    priv: duckdb.DuckDBPyConnection,
+    kind: str,
+    file_name: str,
+    rows_read: int,
+    content_hash: str | None,
+    actor: roles.Actor,
+    started_at: datetime,
+) -> ImportResult:
+    """One transaction on the store: rows, quarantine, ledger, data version."""
+    idc = ID_COLUMN[kind]
+    cols = _STORE_COLUMNS[kind]
+    # A fresh cursor: the relation API refuses a connection with a half-read result.
+    cur = priv.cursor()
+    quar = cur.sql("SELECT * FROM quar ORDER BY row_number").to_arrow_table()
+    # Streamed in batches: the staged rows are never all in Python memory twice.
+    stage_reader = cur.sql("SELECT * FROM stage").to_arrow_reader(100_000)
+    with store.connect() as con:
+        con.register("stage_in", stage_reader)
+        con.execute("CREATE TEMP TABLE stage AS SELECT * FROM stage_in")
+        con.unregister("stage_in")
+        con.register("quar_in", quar)
+        with store.transaction(con):
+            import_id = int(con.execute("SELECT nextval('import_seq')").fetchone()[0])
+            con.execute(
+                f"CREATE TEMP TABLE cls AS SELECT s.{idc} AS rid, s.row_hash, e.row_hash AS old "  # noqa: S608 - kind/idc allow-listed
+                f"FROM stage s LEFT JOIN (SELECT {idc}, any_value(row_hash) AS row_hash "
+                f"FROM {kind} GROUP BY {idc}) e ON e.{idc} = s.{idc}"
+            )
+            inserted, updated, unchanged = con.execute(
+                "SELECT count(*) FILTER (old IS NULL), "
+                "count(*) FILTER (old IS NOT NULL AND old <> row_hash), "
+                "count(*) FILTER (old = row_hash) FROM cls"
+            ).fetchone()
+            if updated:
+                con.execute(
+                    f"DELETE FROM {kind} WHERE {idc} IN "  # noqa: S608 - allow-listed
+                    "(SELECT rid FROM cls WHERE old IS NOT NULL AND old <> row_hash)"
+                )
+            select_cols = ", ".join("$import_id" if c == "import_id" else f"s.{c}" for c in cols)
+            con.execute(
+                f"INSERT INTO {kind} ({', '.join(cols)}) SELECT {select_cols} FROM stage s "  # noqa: S608
+                f"JOIN cls c ON c.rid = s.{idc} WHERE c.old IS DISTINCT FROM c.row_hash",
+                {"import_id": import_id},
+            )
+            con.execute(
+                "INSERT INTO quarantine SELECT $import_id, $file, $kind, row_number, "
+                "column_name, reason, raw, now() FROM quar_in",
+                {"import_id": import_id, "file": file_name, "kind": kind},
+            )
+            orphans, warnings = _import_findings(con, kind, import_id)
+            quarantined = len(quar)
+            con.execute(
+                "INSERT INTO imports VALUES ($id, $file, $hash, $kind, $read, $ins, $upd, $unch, "
+                "$quar, $orph, $warn, $by, $started, now())",
+                {
+                    "id": import_id,
+                    "file": file_name,
+                    "hash": content_hash,
+                    "kind": kind,
+                    "read": rows_read,
+                    "ins": inserted,
+                    "upd": updated,
+                    "unch": unchanged,
+                    "quar": quarantined,
+                    "orph": orphans,
+                    "warn": warnings,
+                    "by": actor.username,
+                    "started": started_at,
+                },
+            )
+            store.bump_data_version(con)
+        con.unregister("quar_in")
+    return ImportResult(
+        import_id=import_id,
+        file_name=file_name,
+        kind=kind,
+        rows_read=rows_read,
+        inserted=int(inserted),
+        updated=int(updated),
+        unchanged=int(unchanged),
+        quarantined=quarantined,
+        orphans=orphans,
+        warnings=warnings,
+    )
+
+
+_WARNINGS_SQL = """
+    SELECT 'recorded_before_received' AS kind, a.appointment_id, a.request_id,
+           r.received_at, a.recorded_at AS happened_at
+    FROM appointments a JOIN requests r USING (request_id)
+    WHERE a.recorded_at < r.received_at
+    UNION ALL
+    SELECT 'checked_in_before_received', a.appointment_id, a.request_id,
+           r.received_at, a.checked_in_at
+    FROM appointments a JOIN requests r USING (request_id)
+    WHERE a.checked_in_at < r.received_at
+"""
+
+
+def _import_findings(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> tuple[int, int]:
+    """Orphans among this file's appointments; cross-row warnings touching this file."""
+    if kind == "appointments":
+        orphans = con.execute(
+            "SELECT count(*) FROM stage s ANTI JOIN requests r USING (request_id)"
+        ).fetchone()[0]
+        touch = "w.appointment_id IN (SELECT appointment_id FROM stage)"
+    else:
+        orphans = 0
+        touch = "w.request_id IN (SELECT request_id FROM stage)"
+    con.execute(
+        "INSERT INTO import_warnings SELECT $import_id, w.kind, w.appointment_id, "  # noqa: S608 - fixed SQL
+        "'appointment ' || w.appointment_id || ' of request ' || w.request_id || ': ' || "
+        "replace(w.kind, '_', ' ') || ' (' || strftime(w.happened_at, '%Y-%m-%d %H:%M') || "
+        "' < ' || strftime(w.received_at, '%Y-%m-%d %H:%M') || ')' "
+        f"FROM ({_WARNINGS_SQL}) w WHERE {touch}",
+        {"import_id": import_id},
+    )
+    warnings = con.execute(
+        "SELECT count(*) FROM import_warnings WHERE import_id = ?", [import_id]
+    ).fetchone()[0]
+    return int(orphans), int(warnings)
+
+
+def _run(
+    loader: Callable[[duckdb.DuckDBPyConnection, Path], _Source],
+    kind: str | None,
+    file_name: str,
+    actor: roles.Actor,
+    progress: Progress | None,
+) -> ImportResult:
+    started_at = datetime.now(UTC)
+    clock = datetime.now()
+    report = progress or (lambda _f, _m: None)
+    tmp_root = config.home() / "tmp"
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"ingest-{uuid.uuid4().hex[:8]}-", dir=tmp_root))
+    priv = _private_connection(tmp)
+    try:
+        report(0.05, f"reading {file_name}")
+        source = loader(priv, tmp)
+        report(0.35, "checking every row")
+        kind, rows_read = _stage(priv, source, kind, file_name)
+        report(0.7, "saving to the store")
+        result = _merge(priv, kind, file_name, rows_read, source.content_hash, actor, started_at)
+        result.seconds = (datetime.now() - clock).total_seconds()
+        report(1.0, result.summary_line())
+        return result
+    finally:
+        priv.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def ingest_file(
+    path: str | Path,
+    kind: str | None = None,
+    *,
+    actor: roles.Actor,
+    display_name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one log file (CSV, XLSX or Parquet) into the store.
+
+    `kind` (requests/appointments) is taken from the header when not given.
+    `display_name` is the name recorded in the ledger (an uploaded file's own name).
+    Raises IngestError (one line) when the file is refused whole; the store is then
+    unchanged.
+    """
+    roles.require(actor, "import")
+    path = Path(path)
+    name = display_name or path.name
+    if not path.is_file():
+        raise IngestError(f"{path} does not exist or is not a file")
+    fmt = _detect_format(path)
+
+    def loader(con: duckdb.DuckDBPyConnection, tmp: Path) -> _Source:
+        if fmt == "parquet":
+            return _load_parquet(con, path)
+        if fmt == "xlsx":
+            return _load_xlsx(con, path)
+        return _load_csv(con, path, tmp)
+
+    return _run(loader, kind, name, actor, progress)
+
+
+def ingest_table(
+    table: pd.DataFrame | pa.Table,
+    kind: str,
+    *,
+    source_name: str,
+    actor: roles.Actor,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a DataFrame or Arrow table whose columns are the contract's names."""
+    roles.require(actor, "import")
+    if kind not in KINDS:
+        raise IngestError(f"unknown kind {kind!r}: use requests or appointments")
+    arrow = (
+        table if isinstance(table, pa.Table) else pa.Table.from_pandas(table, preserve_index=False)
+    )
+    header = [str(c) for c in arrow.column_names]
+
+    def loader(con: duckdb.DuckDBPyConnection, _tmp: Path) -> _Source:
+        _load_arrow(con, arrow, header)
+        return _Source(header=header, rows_rejected=[], content_hash=None)
+
+    return _run(loader, kind, source_name, actor, progress)
+
+
+# ---------------------------------------------------------------------------- live checks
+
+
+def orphan_appointments(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """Appointments whose request is not in the store (yet), oldest slot first."""
+    return con.execute(
+        "SELECT a.appointment_id, a.request_id, a.scheduled_date, a.status, a.import_id "
+        "FROM appointments a ANTI JOIN requests r USING (request_id) "
+        "ORDER BY a.scheduled_date, a.appointment_id LIMIT ?",
+        [int(limit)],
+    ).df()
+
+
+def orphan_count(con: duckdb.DuckDBPyConnection) -> int:
+    return int(
+        con.execute(
+            "SELECT count(*) FROM appointments a ANTI JOIN requests r USING (request_id)"
+        ).fetchone()[0]
+    )
+
+
+def consistency_warnings(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """Loaded rows that contradict each other: visited/recorded before the request came in."""
+    return con.execute(
+        f"SELECT * FROM ({_WARNINGS_SQL}) ORDER BY received_at, appointment_id LIMIT ?",  # noqa: S608
+        [int(limit)],
+    ).df()
+
+
+def consistency_warning_count(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute(f"SELECT count(*) FROM ({_WARNINGS_SQL})").fetchone()[0])  # noqa: S608
+
+
+def recent_imports(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
+    """The import ledger, newest first (for the upload page)."""
+    return con.execute(
+        "SELECT import_id, file_name, kind, rows_read, inserted, updated, unchanged, "
+        "quarantined, orphans, warnings, imported_by, started_at, finished_at "
+        "FROM imports ORDER BY import_id DESC LIMIT ?",
+        [int(limit)],
+    ).df()
+
+
+def quarantine_rows(
+    con: duckdb.DuckDBPyConnection, import_id: int | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """Refused rows (already masked), for the data-quality page."""
+    return con.execute(
+        "SELECT import_id, file_name, kind, row_number, column_name, reason, raw "
+        "FROM quarantine WHERE $id IS NULL OR import_id = $id "
+        "ORDER BY import_id DESC, row_number LIMIT $limit",
+        {"id": import_id, "limit": int(limit)},
+    ).df()
