@@ -407,8 +407,14 @@ register(
             "Slide to see when the backlog would clear with another cap on open days. "
             "A simulation only: the real cap is changed on the Daily cap page.",
         ),
-        "backlog.days_earlier": ("{n} hari lebih cepat", "{n} days sooner"),
-        "backlog.days_later": ("{n} hari lebih lambat", "{n} days later"),
+        "backlog.not_applicable": (
+            "Antrean dihitung untuk perekaman KTP-el saja. Pilih layanan *Perekaman KTP-el* "
+            "atau *Semua layanan* untuk melihatnya.",
+            "The backlog is defined for e-KTP recording only. Choose the service *e-KTP "
+            "recording* or *All services* to see it.",
+        ),
+        "backlog.new_requests": ("Permohonan baru dalam periode", "New requests in the period"),
+        "backlog.oldest": ("Menunggu lebih dari 60 hari", "Waiting over 60 days"),
         "backlog.lead": ("Waktu tunggu sampai jadwal", "Lead time to the appointment"),
         "backlog.lead.caption": (
             "Hari dari permohonan masuk sampai tanggal jadwal pertama. Garis: 14 hari.",
