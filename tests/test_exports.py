@@ -357,7 +357,7 @@ def test_clean_tmp_removes_only_old_files(home: Path) -> None:
 NIKS = [f"63080{i:011d}" for i in range(1, 41)]
 PHONES = [f"0812{i:08d}" for i in range(1, 41)]
 NIK_RE = re.compile(rb"(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])")
-PHONE_RE = re.compile(rb"(?:\+?62|0)8\d{7,12}")
+PHONE_RE = re.compile(rb"(?<![0-9A-Za-z])(?:\+?62|0)8\d{7,12}(?![0-9A-Za-z])")
 
 
 def _ingest_fake_people() -> None:
