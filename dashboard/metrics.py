@@ -17,7 +17,7 @@ and `project_clearance`, which are about the same backlog.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -140,6 +140,18 @@ LEFT JOIN (
     FROM appointments WHERE status = 'recorded' GROUP BY request_id
 ) AS rec ON rec.request_id = fr.request_id
 WHERE fr.service = 'ktp_el'
+""",
+    # Lead time in days of each request received l_start..l_end that has an appointment:
+    # the earliest scheduled_date among its appointments minus the received date.
+    """
+CREATE OR REPLACE TEMP MACRO m_lead_days(f_channels, f_kecamatan, f_services, l_start, l_end)
+AS TABLE
+SELECT CAST(first_slot.first_date - fr.received_date AS BIGINT) AS days
+FROM m_requests(f_channels, f_kecamatan, f_services) AS fr
+JOIN (
+    SELECT request_id, min(scheduled_date) AS first_date FROM appointments GROUP BY request_id
+) AS first_slot ON first_slot.request_id = fr.request_id
+WHERE fr.received_date BETWEEN l_start AND l_end
 """,
 )
 
@@ -301,3 +313,322 @@ def daily_csv(
                 cells.append(str(int(value)))
         lines.append(",".join(cells))
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------- derived figures
+
+_LEAD_TIMES_SQL = """
+SELECT days, count(*) AS requests
+FROM m_lead_days($f_channels, $f_kecamatan, $f_services, $start, $end)
+GROUP BY days ORDER BY days
+"""
+
+_LEAD_SUMMARY_SQL = """
+SELECT quantile_cont(days, 0.5) AS median, quantile_cont(days, 0.9) AS p90,
+       avg(CASE WHEN days <= 14 THEN 1.0 ELSE 0.0 END) AS share_within_14,
+       count(*) AS n
+FROM m_lead_days($f_channels, $f_kecamatan, $f_services, $start, $end)
+"""
+
+
+def lead_times(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, filters: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    """Lead-time distribution `days, requests` for requests received `start`..`end`.
+
+    Lead time = the request's first appointment's scheduled_date - date(received_at), in
+    days; "first" is the earliest scheduled_date among all its appointments, whatever
+    their status (a rescheduled slot was still the first one offered). Requests with no
+    appointment yet have no lead time and are left out.
+    """
+    start, end = _check_range(start, end)
+    params = {"start": start, "end": end, **_prepare(con, filters)}
+    params.pop("f_active")
+    return con.execute(_LEAD_TIMES_SQL, params).df().astype({"days": "int64", "requests": "int64"})
+
+
+def lead_time_summary(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, filters: Filters = NO_FILTERS
+) -> dict[str, float | int | None]:
+    """`median`, `p90` (interpolated, days), `share_within_14` (0..1) and `n` of the lead
+    times of `lead_times`; the first three are None when `n` is 0."""
+    start, end = _check_range(start, end)
+    params = {"start": start, "end": end, **_prepare(con, filters)}
+    params.pop("f_active")
+    median, p90, share, n = con.execute(_LEAD_SUMMARY_SQL, params).fetchall()[0]
+    if not n:
+        return {"median": None, "p90": None, "share_within_14": None, "n": 0}
+    return {
+        "median": float(median),
+        "p90": float(p90),
+        "share_within_14": float(share),
+        "n": int(n),
+    }
+
+
+_REJECTIONS_SQL = """
+SELECT CAST(CASE WHEN $grain = 'week' THEN date_trunc('week', visit_date) ELSE visit_date END
+            AS DATE) AS period,
+       coalesce(rejection_reason, 'unknown') AS reason,
+       count(*) AS rejections
+FROM m_appointments($f_channels, $f_kecamatan, $f_services, $f_active)
+WHERE status = 'rejected' AND visit_date BETWEEN $start AND $end
+GROUP BY ALL
+ORDER BY period, reason
+"""
+
+GRAINS = ("day", "week")
+
+
+def rejections_by_reason(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    filters: Filters = NO_FILTERS,
+    grain: str = "day",
+) -> pd.DataFrame:
+    """Screening rejections `period, reason, rejections` by visit date.
+
+    `grain` 'day' or 'week' (weeks start on Monday; `period` is the Monday). A rejection
+    without a reason counts as `unknown`.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+    start, end = _check_range(start, end)
+    params = {"start": start, "end": end, "grain": grain, **_prepare(con, filters)}
+    return con.execute(_REJECTIONS_SQL, params).df().astype({"rejections": "int64"})
+
+
+_RATES_SQL = """
+SELECT count(*) FILTER (WHERE status IN ('recorded', 'rejected')
+                        AND visit_date BETWEEN $start AND $end) AS checked_in,
+       count(*) FILTER (WHERE status = 'rejected'
+                        AND visit_date BETWEEN $start AND $end) AS screening_rejected,
+       count(*) FILTER (WHERE status = 'recorded'
+                        AND recorded_date BETWEEN $start AND $end) AS recorded,
+       count(*) FILTER (WHERE status = 'no_show'
+                        AND scheduled_date BETWEEN $start AND $end) AS no_show,
+       count(*) FILTER (WHERE status NOT IN ('cancelled', 'rescheduled')
+                        AND scheduled_date BETWEEN $start AND $end) AS scheduled
+FROM m_appointments($f_channels, $f_kecamatan, $f_services, $f_active)
+"""
+
+
+def rates(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, filters: Filters = NO_FILTERS
+) -> dict[str, float | int | None]:
+    """Period totals and rates, each count as in `daily` summed over `start`..`end`.
+
+    `rejection_rate` = screening_rejected / checked_in; `no_show_rate` =
+    no_show / (no_show + checked_in); each None when its denominator is 0.
+    """
+    start, end = _check_range(start, end)
+    params = {"start": start, "end": end, **_prepare(con, filters)}
+    checked_in, rejected, recorded, no_show, scheduled = con.execute(_RATES_SQL, params).fetchall()[
+        0
+    ]
+    return {
+        "checked_in": int(checked_in),
+        "screening_rejected": int(rejected),
+        "recorded": int(recorded),
+        "no_show": int(no_show),
+        "scheduled": int(scheduled),
+        "rejection_rate": rejected / checked_in if checked_in else None,
+        "no_show_rate": no_show / (no_show + checked_in) if (no_show + checked_in) else None,
+    }
+
+
+_AGE_BUCKETS_SQL = """
+SELECT count(*) FILTER (WHERE age <= 7) AS b0,
+       count(*) FILTER (WHERE age BETWEEN 8 AND 14) AS b1,
+       count(*) FILTER (WHERE age BETWEEN 15 AND 30) AS b2,
+       count(*) FILTER (WHERE age BETWEEN 31 AND 60) AS b3,
+       count(*) FILTER (WHERE age > 60) AS b4
+FROM (
+    SELECT CAST($as_of AS DATE) - received_date AS age
+    FROM m_open_close($f_channels, $f_kecamatan, $f_services)
+    WHERE received_date <= $as_of AND (closed_date IS NULL OR closed_date > $as_of)
+)
+"""
+
+
+def open_request_ages(
+    con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    """How long the backlog at the end of `as_of` has waited: `bucket, requests` for
+    0-7, 8-14, 15-30, 31-60 and >60 days since received (always all five rows, in order;
+    they add up to `backlog_end` of that day). No rows when the service filter excludes
+    ktp_el (the backlog does not apply)."""
+    if not filters.backlog_applies:
+        return pd.DataFrame({"bucket": pd.Series([], dtype="str"), "requests": []}).astype(
+            {"requests": "int64"}
+        )
+    params = {"as_of": _as_date(as_of), **_prepare(con, filters)}
+    params.pop("f_active")
+    counts = con.execute(_AGE_BUCKETS_SQL, params).fetchall()[0]
+    return pd.DataFrame(
+        {"bucket": [b[0] for b in AGE_BUCKETS], "requests": [int(c) for c in counts]}
+    ).astype({"bucket": "str", "requests": "int64"})
+
+
+# ------------------------------------------------------------------ projection
+
+#: Days of history the projection learns demand and rates from.
+RECENT_DAYS = 28
+
+_DEMAND_SQL = """
+SELECT isodow(received_date) AS dow, count(*) AS requests
+FROM m_requests($f_channels, $f_kecamatan, $f_services)
+WHERE service = 'ktp_el' AND received_date BETWEEN $start AND $end
+GROUP BY 1
+"""
+
+_BACKLOG_AT_SQL = """
+SELECT count(*)
+FROM m_open_close($f_channels, $f_kecamatan, $f_services)
+WHERE received_date <= $as_of AND (closed_date IS NULL OR closed_date > $as_of)
+"""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The outcome of `project_clearance` (see its docstring for the model)."""
+
+    clear_date: date | None
+    backlog_now: int
+    daily_demand: float
+    show_rate: float
+    pass_rate: float
+    series: pd.DataFrame
+    demand_by_weekday: dict[int, float]
+    rates_assumed: bool = False
+    what_if_cap: int | None = None
+    applicable: bool = True
+
+
+def _empty_series() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": pd.Series([], dtype="datetime64[us]"),
+            "cap": pd.Series([], dtype="int64"),
+            "expected_recorded": pd.Series([], dtype="float64"),
+            "backlog": pd.Series([], dtype="float64"),
+        }
+    )
+
+
+def project_clearance(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    filters: Filters = NO_FILTERS,
+    what_if_cap: int | None = None,
+    horizon_days: int = 730,
+) -> Projection:
+    """When would the e-KTP backlog clear? A day-by-day fluid projection.
+
+    Inputs, all from the store:
+    - `backlog_now`: `backlog_end` of `as_of` (open ktp_el requests);
+    - demand: new ktp_el requests per day over the last 28 days (`as_of`-27..`as_of`),
+      by day of the week (4 of each weekday in the window, so count / 4);
+    - the cap of each day ahead from the capacity calendar (rules, holidays, overrides);
+      with `what_if_cap`, every open day (cap > 0) gets that cap instead, closed days
+      stay closed;
+    - show rate = checked_in / (checked_in + no_show) and pass rate = 1 - rejection rate
+      (screening_rejected / checked_in), both over the same 28 days; when a denominator
+      is 0 the rate is taken as 1 and `rates_assumed` is set.
+
+    Each day d after `as_of`: waiting = backlog(d-1) + demand(weekday of d); the office
+    can record at most cap(d) x show x pass people (a no-show or a turned-away person
+    stays in the backlog and needs another slot); expected_recorded(d) =
+    min(waiting, that); backlog(d) = waiting - expected_recorded(d). `clear_date` is the
+    first day the backlog reaches 0 (`as_of` itself when it is 0 already), or None when
+    it does not within `horizon_days`. `series` has one row per projected day up to the
+    clear date (or the horizon): `date, cap, expected_recorded, backlog`.
+    Not applicable (`applicable=False`) when the service filter excludes ktp_el.
+    """
+    as_of = _as_date(as_of)
+    if what_if_cap is not None:
+        if isinstance(what_if_cap, bool) or not isinstance(what_if_cap, int) or what_if_cap < 0:
+            raise ValueError(f"the what-if cap must be a whole number >= 0, not {what_if_cap!r}")
+    if horizon_days < 1:
+        raise ValueError("horizon_days must be at least 1")
+    if not filters.backlog_applies:
+        return Projection(None, 0, 0.0, 1.0, 1.0, _empty_series(), {}, True, what_if_cap, False)
+
+    params = _prepare(con, filters)
+    window_start = as_of - timedelta(days=RECENT_DAYS - 1)
+    no_active = {k: v for k, v in params.items() if k != "f_active"}
+    backlog_now = int(con.execute(_BACKLOG_AT_SQL, {"as_of": as_of, **no_active}).fetchall()[0][0])
+    demand_rows = con.execute(
+        _DEMAND_SQL, {"start": window_start, "end": as_of, **no_active}
+    ).fetchall()
+    weeks = RECENT_DAYS / 7
+    demand = {dow: 0.0 for dow in range(1, 8)}
+    for dow, count in demand_rows:
+        demand[int(dow)] = count / weeks
+    daily_demand = sum(demand.values()) / 7
+
+    recent = rates(con, window_start, as_of, filters)
+    assumed = False
+    if recent["no_show_rate"] is None:
+        show_rate, assumed = 1.0, True
+    else:
+        show_rate = 1.0 - float(recent["no_show_rate"])
+    if recent["rejection_rate"] is None:
+        pass_rate, assumed = 1.0, True
+    else:
+        pass_rate = 1.0 - float(recent["rejection_rate"])
+
+    if backlog_now == 0:
+        return Projection(
+            as_of,
+            0,
+            daily_demand,
+            show_rate,
+            pass_rate,
+            _empty_series(),
+            demand,
+            assumed,
+            what_if_cap,
+        )
+
+    ahead = capacity.calendar(con, as_of + timedelta(days=1), as_of + timedelta(days=horizon_days))
+    backlog = float(backlog_now)
+    clear_date: date | None = None
+    dates, caps, recorded, backlogs = [], [], [], []
+    for day, cap in zip(ahead["date"], ahead["cap"], strict=True):
+        day = pd.Timestamp(day).date()
+        cap = int(cap)
+        if what_if_cap is not None and cap > 0:
+            cap = what_if_cap
+        waiting = backlog + demand[day.isoweekday()]
+        done = min(waiting, cap * show_rate * pass_rate)
+        backlog = waiting - done
+        if backlog < 1e-9:
+            backlog = 0.0
+        dates.append(day)
+        caps.append(cap)
+        recorded.append(done)
+        backlogs.append(backlog)
+        if backlog == 0.0:
+            clear_date = day
+            break
+    series = pd.DataFrame(
+        {
+            "date": pd.to_datetime(pd.Series(dates, dtype="object")).astype("datetime64[us]"),
+            "cap": pd.Series(caps, dtype="int64"),
+            "expected_recorded": pd.Series(recorded, dtype="float64"),
+            "backlog": pd.Series(backlogs, dtype="float64"),
+        }
+    )
+    return Projection(
+        clear_date,
+        backlog_now,
+        daily_demand,
+        show_rate,
+        pass_rate,
+        series,
+        demand,
+        assumed,
+        what_if_cap,
+    )
