@@ -115,12 +115,12 @@ def _format_number(value: float, decimal: str) -> str:
 
 
 def _column_cells(series: pd.Series, decimal: str) -> list[str | None]:
-    """Each cell as text; None marks a text cell (to be quoted) via a side list."""
+    """Each non-text cell as text; None marks a text cell, which the caller writes."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         stamps = series.dt.tz_localize(None) if series.dt.tz is not None else series
         only_dates = bool((stamps.dropna() == stamps.dropna().dt.normalize()).all())
         fmt = "%Y-%m-%d" if only_dates else "%Y-%m-%d %H:%M:%S"
-        return [None if pd.isna(v) else v.strftime(fmt) for v in stamps]
+        return ["" if pd.isna(v) else v.strftime(fmt) for v in stamps]
     cells: list[str | None] = []
     for v in series.tolist():
         if v is None or (not isinstance(v, str) and pd.isna(v)):

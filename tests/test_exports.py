@@ -122,6 +122,21 @@ def test_excel_csv_bom_semicolon_comma_decimals() -> None:
     assert rows[2] == ["2020-06-09", 'Juai; "Batu"', "-2", "0,25"]
 
 
+def test_missing_values_are_empty_cells() -> None:
+    df = pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2020-06-08 08:15", None]),
+            "rate": [0.5, float("nan")],
+            "n": pd.array([1, None], dtype="Int64"),
+            "k": ["a", None],
+        }
+    )
+    text = exports.frame_bytes(df, "csv").decode()
+    assert text.splitlines() == ["when,rate,n,k", "2020-06-08 08:15:00,0.5,1,a", ",,,"]
+    ws = openpyxl.load_workbook(io.BytesIO(exports.frame_bytes(df, "xlsx"))).active
+    assert list(ws.iter_rows(min_row=3, max_row=3, max_col=4, values_only=True)) == [(None,) * 4]
+
+
 def test_xlsx_cells_are_strings_not_formulas() -> None:
     data = exports.frame_bytes(_frame(), "xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(data)).active
