@@ -1,0 +1,208 @@
+"""Administration page (admin only): accounts, and the logs an administrator reviews.
+
+Accounts: add one (a random first password is shown once, never stored in clear),
+disable or enable it, or reset its password (a new random one, shown once; the person's
+open sessions and remember-me cookies stop working). `dashboard.users` re-checks the
+`users` permission of the signed-in actor on every change.
+
+Logs: the capacity audit log, the export audit log and the sign-in failure log (with the
+refusals during a lock-out), newest first.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, cache, capacity, exports, i18n, roles, ui, users
+
+ctx = ui.page_setup("admin", "users")
+lang = ctx.lang
+
+LOG_ROWS = 500
+TEXT: dict[str, tuple[str, str]] = {
+    "tab.users": ("Pengguna", "Users"),
+    "tab.capacity": ("Log audit kuota", "Capacity audit log"),
+    "tab.exports": ("Log ekspor", "Export log"),
+    "tab.failures": ("Gagal masuk", "Failed sign-ins"),
+    "users.none": ("Belum ada pengguna.", "No users yet."),
+    "add.title": ("Tambah pengguna", "Add a user"),
+    "add.username": ("Nama pengguna", "Username"),
+    "add.name": ("Nama lengkap", "Full name"),
+    "add.email": ("E-mail (opsional)", "E-mail (optional)"),
+    "add.role": ("Peran", "Role"),
+    "add.submit": ("Tambah", "Add"),
+    "add.done": (
+        "Pengguna **{user}** dibuat. Kata sandi awal (hanya ditampilkan sekali, sampaikan "
+        "secara langsung):",
+        "User **{user}** created. First password (shown only once; hand it over in person):",
+    ),
+    "change.title": ("Ubah pengguna", "Change a user"),
+    "change.user": ("Pengguna", "User"),
+    "change.action": ("Tindakan", "Action"),
+    "action.disable": ("Nonaktifkan", "Disable"),
+    "action.enable": ("Aktifkan", "Enable"),
+    "action.reset": ("Atur ulang kata sandi", "Reset password"),
+    "change.submit": ("Terapkan", "Apply"),
+    "change.disabled": (
+        "**{user}** dinonaktifkan; sesinya berakhir.",
+        "**{user}** disabled; their sessions end.",
+    ),
+    "change.enabled": ("**{user}** diaktifkan.", "**{user}** enabled."),
+    "change.reset": (
+        "Kata sandi baru untuk **{user}** (hanya ditampilkan sekali):",
+        "New password for **{user}** (shown only once):",
+    ),
+    "refused": ("Ditolak: {why}", "Refused: {why}"),
+    "col.username": ("Nama pengguna", "Username"),
+    "col.name": ("Nama", "Name"),
+    "col.role": ("Peran", "Role"),
+    "col.email": ("E-mail", "E-mail"),
+    "col.status": ("Status", "Status"),
+    "col.created_at": ("Dibuat (UTC)", "Created (UTC)"),
+    "status.active": ("aktif", "active"),
+    "status.disabled": ("nonaktif", "disabled"),
+    "log.empty": ("Log kosong.", "The log is empty."),
+    "exports.missing": ("Log ekspor belum tersedia.", "The export log is not available."),
+    "failures.caption": (
+        "Setelah {n} kali gagal dalam {m} menit, nama pengguna itu dikunci {m} menit "
+        "(percobaan saat terkunci dicatat sebagai 'locked').",
+        "After {n} failures within {m} minutes a user name is locked for {m} minutes "
+        "(attempts while locked are logged as 'locked').",
+    ),
+    "col.at": ("Waktu (UTC)", "When (UTC)"),
+    "col.client": ("Klien", "Client"),
+    "col.event": ("Kejadian", "Event"),
+}
+
+
+def tr(key: str, **values: object) -> str:
+    text = TEXT[key][1 if lang == "en" else 0]
+    return text.format(**values) if values else text
+
+
+def show_log(frame: pd.DataFrame, key: str) -> None:
+    if frame.empty:
+        st.caption(tr("log.empty"))
+    else:
+        st.dataframe(frame, hide_index=True, key=key)
+
+
+tab_users, tab_capacity, tab_exports, tab_failures = st.tabs(
+    [tr("tab.users"), tr("tab.capacity"), tr("tab.exports"), tr("tab.failures")]
+)
+
+with tab_users:
+    with st.form("admin_add_user", clear_on_submit=True):
+        st.markdown(f"**{tr('add.title')}**")
+        c1, c2 = st.columns(2)
+        new_username = c1.text_input(tr("add.username"), key="admin_add_username")
+        new_name = c2.text_input(tr("add.name"), key="admin_add_name")
+        new_email = c1.text_input(tr("add.email"), key="admin_add_email")
+        new_role = c2.selectbox(
+            tr("add.role"),
+            options=list(roles.ROLES),
+            format_func=lambda r: i18n.role_label(r, lang),
+            key="admin_add_role",
+        )
+        add_clicked = st.form_submit_button(
+            tr("add.submit"), type="primary", key="admin_add_submit"
+        )
+    if add_clicked:
+        first_password = users.random_password()
+        try:
+            created = users.add(
+                new_username,
+                name=new_name,
+                role=new_role,
+                password=first_password,
+                email=new_email,
+                actor=ctx.actor,
+            )
+        except (users.UserError, roles.PermissionDenied) as exc:
+            st.error(tr("refused", why=str(exc)))
+        else:
+            st.success(tr("add.done", user=created.username))
+            st.code(first_password, language=None)
+
+    accounts = users.list_users()
+    with st.form("admin_change_user"):
+        st.markdown(f"**{tr('change.title')}**")
+        c1, c2 = st.columns(2)
+        target = c1.selectbox(
+            tr("change.user"),
+            options=[u.username for u in accounts],
+            key="admin_change_user",
+        )
+        action = c2.radio(
+            tr("change.action"),
+            options=["disable", "enable", "reset"],
+            format_func=lambda a: tr(f"action.{a}"),
+            horizontal=True,
+            key="admin_change_action",
+        )
+        change_clicked = st.form_submit_button(tr("change.submit"), key="admin_change_submit")
+    if change_clicked and target:
+        try:
+            if action == "reset":
+                new_password = users.random_password()
+                users.set_password(target, new_password, actor=ctx.actor)
+                st.success(tr("change.reset", user=target))
+                st.code(new_password, language=None)
+            else:
+                users.set_disabled(target, action == "disable", actor=ctx.actor)
+                st.success(tr(f"change.{action}d", user=target))
+        except (users.UserError, roles.PermissionDenied) as exc:
+            st.error(tr("refused", why=str(exc)))
+
+    accounts = users.list_users()  # again: show the change made just now
+    if not accounts:
+        st.caption(tr("users.none"))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    tr("col.username"): [u.username for u in accounts],
+                    tr("col.name"): [u.name for u in accounts],
+                    tr("col.role"): [i18n.role_label(u.role, lang) for u in accounts],
+                    tr("col.email"): [u.email or "" for u in accounts],
+                    tr("col.status"): [
+                        tr("status.disabled") if u.disabled else tr("status.active")
+                        for u in accounts
+                    ],
+                    tr("col.created_at"): [u.created_at for u in accounts],
+                }
+            ),
+            hide_index=True,
+            key="admin_users_table",
+        )
+
+with tab_capacity:
+    roles.require(ctx.actor, "audit")
+    show_log(cache.call(capacity.audit, LOG_ROWS), "admin_capacity_audit")
+
+with tab_exports:
+    if hasattr(exports, "audit_log"):
+        show_log(cache.call(exports.audit_log, LOG_ROWS), "admin_export_audit")
+    else:
+        st.caption(tr("exports.missing"))
+
+with tab_failures:
+    st.caption(
+        tr(
+            "failures.caption",
+            n=auth.MAX_FAILURES,
+            m=int(auth.LOCKOUT.total_seconds() // 60),
+        )
+    )
+    failures = pd.DataFrame(
+        auth.login_failures(LOG_ROWS), columns=["at", "username", "client", "event"]
+    ).rename(
+        columns={
+            "at": tr("col.at"),
+            "username": tr("col.username"),
+            "client": tr("col.client"),
+            "event": tr("col.event"),
+        }
+    )
+    show_log(failures, "admin_login_failures")
