@@ -93,7 +93,7 @@ if not ui.has_activity(now):
     ui.no_rows(ctx)
 else:
     frame = now[["date", "recorded", "cap"]].reset_index(drop=True)
-    ui.show_chart(charts.throughput(frame, height=220), frame, "overview_throughput", ctx)
+    ui.show_chart(charts.throughput(frame, height=260), frame, "overview_throughput", ctx)
 
 if ctx.last_import is not None:
     st.caption(t("status.last_import", when=i18n.fmt_datetime(ctx.last_import)))

@@ -557,3 +557,468 @@ def weekday_summary(daily: pd.DataFrame) -> pd.DataFrame:
 def dates_between(start: date, end: date) -> Sequence[date]:
     """Every date from start to end inclusive (small helper for empty frames)."""
     return [d.date() for d in pd.date_range(start, end, freq="D")]
+
+
+# --- screening, channels ---
+# Builders for the screening and channels pages (pages helper 2). Same rules as above:
+# aggregated frames in, a chart out, fixed channel colours, tooltips with exact values.
+
+#: Screening outcomes: passed in the "good" green, turned away in a warm red.
+PASSED_COLOR = GOOD_COLOR
+TURNED_AWAY_COLOR = "#C0392B"
+TARGET_BAND_COLOR = "#CDE8D6"
+
+#: Rejection reasons in a fixed order and colour (fever warmest).
+REJECTION_REASONS: dict[str, str] = {
+    "fever": "#C0392B",
+    "symptoms": "#E67E22",
+    "no_mask": "#8E6CC9",
+    "no_handwash": "#3C78D8",
+    "other": "#7F8C8D",
+    "unknown": "#BDC3C7",
+}
+
+
+def _period_axis(grain: str, lang: str) -> tuple[alt.X, str]:
+    title = t("chart.week", lang) if grain == "week" else t("chart.date", lang)
+    return _x_date(title), title
+
+
+def screening_funnel(frame: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMixin:
+    """The screening funnel as horizontal bars in stage order, with the share of the
+    scheduled appointments in the tooltip.
+
+    `frame`: columns `stage` (scheduled, checked_in, passed, turned_away, recorded, ...
+    in order), `appointments`.
+    """
+    check_rows(frame, "screening_funnel")
+    lang = _lang(lang)
+    stages = [str(s) for s in frame["stage"]]
+    data = pd.DataFrame(
+        {
+            "stage": stages,
+            "label": [t(f"screening.stage.{s}", lang) for s in stages],
+            "appointments": frame["appointments"].astype("int64"),
+        }
+    )
+    scheduled = int(data.loc[data["stage"] == "scheduled", "appointments"].sum())
+    data["of_scheduled"] = [(n / scheduled) if scheduled else None for n in data["appointments"]]
+    colors = {"passed": PASSED_COLOR, "turned_away": TURNED_AWAY_COLOR, "no_show": MUTED_COLOR}
+    order = list(data["label"])
+    bar_colors = [colors.get(s, BAR_COLOR) for s in stages]
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
+        x=alt.X(
+            "appointments:Q",
+            title=t("screening.chart.appointments", lang),
+            axis=alt.Axis(format=",d"),
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title=t("screening.chart.stage", lang)),
+            alt.Tooltip(
+                "appointments:Q", title=t("screening.chart.appointments", lang), format=",d"
+            ),
+            alt.Tooltip(
+                "of_scheduled:Q", title=t("screening.chart.of_scheduled", lang), format=".1%"
+            ),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("label:N", scale=alt.Scale(domain=order, range=bar_colors), legend=None)
+    )
+    text = base.mark_text(align="left", dx=4, color="#333333").encode(
+        text=alt.Text("appointments:Q", format=",d")
+    )
+    return finish(alt.layer(bars, text).properties(height=36 * len(data) + 20), lang)
+
+
+def rejection_rate_band(
+    frame: pd.DataFrame,
+    band: tuple[float, float],
+    lang: str | None = None,
+    grain: str = "week",
+) -> alt.TopLevelMixin:
+    """Rejection rate per period as a line, over the target band (a shaded strip).
+
+    `frame`: columns `period`, `checked_in`, `screening_rejected`, `rejection_rate`
+    (NaN where nobody checked in: a gap, not a zero). `band`: (low, high) fractions.
+    """
+    check_rows(frame, "rejection_rate_band")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {
+            "date": _iso(frame["period"]),
+            "label": _date_labels(frame["period"], lang),
+            "rate": frame["rejection_rate"].astype("float64"),
+            "checked_in": frame["checked_in"].astype("int64"),
+            "rejected": frame["screening_rejected"].astype("int64"),
+        }
+    )
+    x, title = _period_axis(grain, lang)
+    low, high = band
+    strip = (
+        alt.Chart(pd.DataFrame({"low": [low], "high": [high]}))
+        .mark_rect(color=TARGET_BAND_COLOR, opacity=0.7)
+        .encode(
+            y=alt.Y("low:Q"),
+            y2="high:Q",
+            tooltip=[
+                alt.Tooltip("low:Q", title=t("screening.chart.band_low", lang), format=".1%"),
+                alt.Tooltip("high:Q", title=t("screening.chart.band_high", lang), format=".1%"),
+            ],
+        )
+    )
+    line = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=40), color=LINE_COLOR)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "rate:Q", title=t("screening.chart.rejection_rate", lang), axis=alt.Axis(format="%")
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title=title),
+                alt.Tooltip(
+                    "rate:Q", title=t("screening.chart.rejection_rate", lang), format=".1%"
+                ),
+                alt.Tooltip(
+                    "rejected:Q", title=t("screening.chart.turned_away", lang), format=",d"
+                ),
+                alt.Tooltip(
+                    "checked_in:Q", title=t("screening.chart.checked_in", lang), format=",d"
+                ),
+            ],
+        )
+    )
+    return finish(alt.layer(strip, line).properties(height=240), lang)
+
+
+def rejections_by_reason(
+    frame: pd.DataFrame, lang: str | None = None, grain: str = "day"
+) -> alt.TopLevelMixin:
+    """Screening rejections per period, stacked by reason (fixed reason colours).
+
+    `frame`: columns `period`, `reason`, `rejections` (as `metrics.rejections_by_reason`).
+    """
+    check_rows(frame, "rejections_by_reason")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {
+            "date": _iso(frame["period"]),
+            "label": _date_labels(frame["period"], lang),
+            "reason": frame["reason"].astype(str),
+            "rejections": frame["rejections"].astype("int64"),
+        }
+    )
+    data["reason_label"] = [t(f"screening.reason.{r}", lang) for r in data["reason"]]
+    reasons = list(REJECTION_REASONS)
+    label_expr = " : ".join(
+        f"datum.value === '{r}' ? '{t(f'screening.reason.{r}', lang)}'" for r in reasons
+    )
+    x, title = _period_axis(grain, lang)
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y(
+                "sum(rejections):Q",
+                title=t("screening.chart.turned_away", lang),
+                axis=alt.Axis(format=",d", tickMinStep=1),
+            ),
+            color=alt.Color(
+                "reason:N",
+                title=t("screening.chart.reason", lang),
+                scale=alt.Scale(domain=reasons, range=list(REJECTION_REASONS.values())),
+                legend=alt.Legend(labelExpr=f"{label_expr} : datum.value", orient="bottom"),
+            ),
+            order=alt.Order("reason:N"),
+            tooltip=[
+                alt.Tooltip("label:N", title=title),
+                alt.Tooltip("reason_label:N", title=t("screening.chart.reason", lang)),
+                alt.Tooltip(
+                    "rejections:Q", title=t("screening.chart.turned_away", lang), format=",d"
+                ),
+            ],
+        )
+        .properties(height=240)
+    )
+    return finish(chart, lang)
+
+
+def temperature_histogram(
+    frame: pd.DataFrame, threshold: float, lang: str | None = None
+) -> alt.TopLevelMixin:
+    """People checked in by temperature bin, passed and turned away stacked, with the
+    fever threshold as a rule (the bins are aligned so it is a bin edge).
+
+    `frame`: columns `bin_start`, `bin_end`, `passed`, `turned_away` (as
+    `queries.temperature_bins`).
+    """
+    check_rows(frame, "temperature_histogram")
+    lang = _lang(lang)
+    passed, away = t("screening.chart.passed", lang), t("screening.chart.turned_away", lang)
+    parts = []
+    for column, outcome in (("passed", passed), ("turned_away", away)):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "bin_start": frame["bin_start"].astype("float64"),
+                    "bin_end": frame["bin_end"].astype("float64"),
+                    "outcome": outcome,
+                    "people": frame[column].astype("int64"),
+                }
+            )
+        )
+    data = pd.concat(parts, ignore_index=True)
+    data = data[data["people"] > 0]
+    temp_title = t("screening.chart.temperature", lang)
+    bars = (
+        alt.Chart(data)
+        .mark_bar(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "bin_start:Q",
+                title=temp_title,
+                bin="binned",
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=".1f", tickMinStep=0.2),
+            ),
+            x2="bin_end:Q",
+            y=alt.Y(
+                "sum(people):Q",
+                title=t("screening.chart.people", lang),
+                axis=alt.Axis(format=",d", tickMinStep=1),
+            ),
+            color=alt.Color(
+                "outcome:N",
+                title=t("screening.chart.outcome", lang),
+                scale=alt.Scale(domain=[passed, away], range=[PASSED_COLOR, TURNED_AWAY_COLOR]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            order=alt.Order("outcome:N"),
+            tooltip=[
+                alt.Tooltip("bin_start:Q", title=t("screening.chart.from", lang), format=".1f"),
+                alt.Tooltip("bin_end:Q", title=t("screening.chart.below", lang), format=".1f"),
+                alt.Tooltip("outcome:N", title=t("screening.chart.outcome", lang)),
+                alt.Tooltip("people:Q", title=t("screening.chart.people", lang), format=",d"),
+            ],
+        )
+    )
+    mark = alt.Chart(
+        pd.DataFrame(
+            {
+                "x": [float(threshold)],
+                "text": [
+                    t("screening.chart.threshold", lang, value=i18n.fmt_decimal(threshold, 1, lang))
+                ],
+            }
+        )
+    )
+    rule = mark.mark_rule(color=CAP_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(x="x:Q")
+    text = mark.mark_text(align="left", dx=4, dy=-6, color=CAP_COLOR, baseline="top").encode(
+        x="x:Q", y=alt.value(0), text="text:N"
+    )
+    return finish(alt.layer(bars, rule, text).properties(height=240), lang)
+
+
+def channel_share(
+    frame: pd.DataFrame, lang: str | None = None, grain: str = "week"
+) -> alt.TopLevelMixin:
+    """Each channel's share of the requests per period, as 100 % stacked bars.
+
+    `frame`: columns `period`, `channel`, `requests`, `share` (as `queries.channel_share`).
+    """
+    check_rows(frame, "channel_share")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {
+            "date": _iso(frame["period"]),
+            "label": _date_labels(frame["period"], lang),
+            "channel": frame["channel"].astype(str),
+            "requests": frame["requests"].astype("int64"),
+            "share": frame["share"].astype("float64"),
+        }
+    )
+    data["channel_label"] = [i18n.channel_label(c, lang) for c in data["channel"]]
+    x, title = _period_axis(grain, lang)
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y(
+                "share:Q",
+                title=t("channels.chart.share", lang),
+                stack="normalize",
+                axis=alt.Axis(format="%"),
+            ),
+            color=channel_color(lang),
+            order=alt.Order("channel:N"),
+            tooltip=[
+                alt.Tooltip("label:N", title=title),
+                alt.Tooltip("channel_label:N", title=t("chart.channel", lang)),
+                alt.Tooltip("share:Q", title=t("channels.chart.share", lang), format=".1%"),
+                alt.Tooltip("requests:Q", title=t("chart.requests", lang), format=",d"),
+            ],
+        )
+        .properties(height=260)
+    )
+    return finish(chart, lang)
+
+
+def channel_outcomes(frame: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMixin:
+    """Per channel, its share of the requests (light) beside its share of the
+    recordings (full colour): a channel whose second bar is shorter waits longer.
+
+    `frame`: columns `channel`, `requests`, `recorded`, `request_share`, `recorded_share`.
+    """
+    check_rows(frame, "channel_outcomes")
+    lang = _lang(lang)
+    of_requests = t("channels.chart.of_requests", lang)
+    of_recorded = t("channels.chart.of_recordings", lang)
+    parts = []
+    for share, count, measure in (
+        ("request_share", "requests", of_requests),
+        ("recorded_share", "recorded", of_recorded),
+    ):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "channel": frame["channel"].astype(str),
+                    "measure": measure,
+                    "share": frame[share].astype("float64").fillna(0.0),
+                    "count": frame[count].astype("int64"),
+                }
+            )
+        )
+    data = pd.concat(parts, ignore_index=True)
+    data["channel_label"] = [i18n.channel_label(c, lang) for c in data["channel"]]
+    order = [i18n.channel_label(c, lang) for c in CHANNELS]
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("channel_label:N", title=None, sort=order),
+            yOffset=alt.YOffset("measure:N", sort=[of_requests, of_recorded]),
+            x=alt.X("share:Q", title=t("channels.chart.share", lang), axis=alt.Axis(format="%")),
+            color=channel_color(lang),
+            opacity=alt.Opacity(
+                "measure:N",
+                title=None,
+                scale=alt.Scale(domain=[of_requests, of_recorded], range=[0.45, 1.0]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("channel_label:N", title=t("chart.channel", lang)),
+                alt.Tooltip("measure:N", title=t("channels.chart.measure", lang)),
+                alt.Tooltip("share:Q", title=t("channels.chart.share", lang), format=".1%"),
+                alt.Tooltip("count:Q", title=t("channels.chart.count", lang), format=",d"),
+            ],
+        )
+        .properties(height=max(120, 56 * frame["channel"].nunique()))
+    )
+    return finish(chart, lang)
+
+
+def lead_time_by_channel(
+    frame: pd.DataFrame, lang: str | None = None, mark_days: int = 14
+) -> alt.TopLevelMixin:
+    """Median lead time per channel as bars, the 90th percentile as a tick, and the
+    `mark_days` line (what good looks like).
+
+    `frame`: columns `channel`, `n`, `median`, `p90`, `share_within_14`.
+    """
+    check_rows(frame, "lead_time_by_channel")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {
+            "channel": frame["channel"].astype(str),
+            "median": frame["median"].astype("float64"),
+            "p90": frame["p90"].astype("float64"),
+            "within": frame["share_within_14"].astype("float64"),
+            "n": frame["n"].astype("int64"),
+        }
+    )
+    data["channel_label"] = [i18n.channel_label(c, lang) for c in data["channel"]]
+    order = [i18n.channel_label(c, lang) for c in CHANNELS]
+    y = alt.Y("channel_label:N", title=None, sort=order)
+    tooltip = [
+        alt.Tooltip("channel_label:N", title=t("chart.channel", lang)),
+        alt.Tooltip("median:Q", title=t("channels.chart.median_days", lang), format=",.1f"),
+        alt.Tooltip("p90:Q", title=t("channels.chart.p90_days", lang), format=",.1f"),
+        alt.Tooltip("within:Q", title=t("backlog.lead.within14", lang), format=".0%"),
+        alt.Tooltip("n:Q", title=t("chart.requests", lang), format=",d"),
+    ]
+    base = alt.Chart(data)
+    bars = base.mark_bar().encode(
+        y=y,
+        x=alt.X("median:Q", title=t("chart.lead_days", lang)),
+        color=channel_color(lang),
+        tooltip=tooltip,
+    )
+    p90 = base.mark_tick(color="#333333", thickness=2, size=18).encode(
+        y=y, x="p90:Q", tooltip=tooltip
+    )
+    mark = alt.Chart(pd.DataFrame({"x": [mark_days], "text": [t("chart.mark_14", lang)]}))
+    rule = mark.mark_rule(color=CAP_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(x="x:Q")
+    return finish(alt.layer(bars, p90, rule).properties(height=max(120, 44 * len(data))), lang)
+
+
+def kecamatan_channel_heatmap(
+    frame: pd.DataFrame, lang: str | None = None, unknown_label: str = "–"
+) -> alt.TopLevelMixin:
+    """Requests per kecamatan (rows) and channel (columns), darker = more, with counts.
+
+    `frame`: columns `kecamatan` (display name; None = not given), `channel`, `requests`,
+    `share` (of the kecamatan's requests).
+    """
+    check_rows(frame, "kecamatan_channel_heatmap")
+    lang = _lang(lang)
+    data = pd.DataFrame(
+        {
+            "kecamatan": [
+                unknown_label if (k is None or pd.isna(k)) else str(k) for k in frame["kecamatan"]
+            ],
+            "channel": frame["channel"].astype(str),
+            "requests": frame["requests"].astype("int64"),
+            "share": frame["share"].astype("float64"),
+        }
+    )
+    data["channel_label"] = [i18n.channel_label(c, lang) for c in data["channel"]]
+    rows = list(dict.fromkeys(data["kecamatan"]))
+    columns = [i18n.channel_label(c, lang) for c in CHANNELS]
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "channel_label:N",
+            title=t("chart.channel", lang),
+            sort=columns,
+            axis=alt.Axis(labelAngle=0, orient="top"),
+        ),
+        y=alt.Y("kecamatan:N", title=t("filter.kecamatan", lang), sort=rows),
+        tooltip=[
+            alt.Tooltip("kecamatan:N", title=t("filter.kecamatan", lang)),
+            alt.Tooltip("channel_label:N", title=t("chart.channel", lang)),
+            alt.Tooltip("requests:Q", title=t("chart.requests", lang), format=",d"),
+            alt.Tooltip(
+                "share:Q", title=t("channels.chart.share_in_kecamatan", lang), format=".1%"
+            ),
+        ],
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(
+            "requests:Q",
+            title=t("chart.requests", lang),
+            scale=alt.Scale(scheme="blues"),
+            legend=alt.Legend(orient="bottom", format=",d"),
+        )
+    )
+    # Dark text on light cells, light text on dark ones.
+    top = float(data["requests"].max()) if len(data) else 0.0
+    text = base.mark_text(baseline="middle").encode(
+        text=alt.Text("requests:Q", format=",d"),
+        color=alt.condition(
+            alt.datum.requests > top * 0.6, alt.value("white"), alt.value("#222222")
+        ),
+    )
+    return finish(alt.layer(cells, text).properties(height=max(120, 28 * len(rows) + 40)), lang)

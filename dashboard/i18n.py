@@ -217,7 +217,6 @@ register(
         "app.title": ("Dasbor Perekaman e-KTP", "e-KTP Recording Dashboard"),
         "app.office": ("Disdukcapil", "Civil Registration Office"),
         "unit.points": ("poin", "pts"),
-        "unit.vs_previous": ("vs periode sebelumnya", "vs previous period"),
         "unit.days": ("hari", "days"),
         "unit.per_day": ("per hari", "per day"),
         # pages
@@ -358,9 +357,10 @@ register(
             "Average recordings and cap per open day, by weekday.",
         ),
         "throughput.at_cap": ("Hari mencapai kuota", "Days at or over the cap"),
-        "throughput.at_cap.value": (
-            "{n} dari {open} hari buka",
-            "{n} of {open} open days",
+        "throughput.at_cap.value": ("{n} / {open}", "{n} / {open}"),
+        "throughput.at_cap.help": (
+            "Hari buka yang perekamannya mencapai atau melebihi kuota / semua hari buka.",
+            "Open days whose recordings reached or exceeded the cap / all open days.",
         ),
         "throughput.at_cap.none": (
             "Tidak ada hari yang mencapai kuota dalam periode ini.",
@@ -473,6 +473,7 @@ register(
         "exports.xlsx": ("Excel (XLSX)", "Excel (XLSX)"),
         "exports.rows_csv": ("Unduh CSV", "Download CSV"),
         "exports.rows_excel_csv": ("Unduh CSV untuk Excel", "Download CSV for Excel"),
+        "exports.rows_csv_gz": ("Unduh CSV terkompresi (.gz)", "Download compressed CSV (.gz)"),
         "exports.daily": ("Unduh metrik harian (CSV)", "Download daily metrics (CSV)"),
         "exports.title": ("Ekspor data", "Data exports"),
         "exports.intro": (
@@ -514,5 +515,359 @@ register(
             "Ekspor per baris hanya untuk analis dan admin.",
             "Row-level exports are for analysts and admins only.",
         ),
+    }
+)
+
+
+# --- screening, channels, data quality ---
+# Strings of the screening, channels and data-quality pages and their charts.
+
+register(
+    {
+        # screening page
+        "screening.tile.checked_in": ("Datang (check-in)", "Checked in"),
+        "screening.tile.checked_in.help": (
+            "Orang yang datang dan menjalani skrining kesehatan (terekam atau ditolak).",
+            "People who came and went through the health screen (recorded or turned away).",
+        ),
+        "screening.tile.turned_away": ("Ditolak saat skrining", "Turned away"),
+        "screening.tile.rate": ("Tingkat penolakan", "Rejection rate"),
+        "screening.tile.rate.help": (
+            "Ditolak ÷ datang. Sasaran: {band}. Di bawahnya skrining mungkin tidak "
+            "dijalankan; di atasnya banyak yang datang sakit atau tanpa masker.",
+            "Turned away ÷ checked in. Target: {band}. Below it the screen may not be "
+            "applied; above it many come ill or without a mask.",
+        ),
+        "screening.tile.fever": ("Suhu ≥ {threshold} °C", "Temperature ≥ {threshold} °C"),
+        "screening.tile.fever.help": (
+            "Orang yang diukur bersuhu {threshold} °C atau lebih: menurut aturan, "
+            "semuanya ditolak.",
+            "People measured at {threshold} °C or more: by the rule, all are turned away.",
+        ),
+        "screening.funnel": ("Alur skrining", "Screening funnel"),
+        "screening.funnel.caption": (
+            "Terjadwal → datang → lolos / ditolak → terekam. Setiap tahap dihitung "
+            "menurut tanggalnya sendiri (jadwal, kedatangan, perekaman), seperti "
+            "metrik harian.",
+            "Scheduled → checked in → passed / turned away → recorded. Each stage counts "
+            "by its own date (slot, visit, recording), as the daily metrics do.",
+        ),
+        "screening.stage.scheduled": ("Terjadwal", "Scheduled"),
+        "screening.stage.checked_in": ("Datang (check-in)", "Checked in"),
+        "screening.stage.passed": ("Lolos skrining", "Passed the screen"),
+        "screening.stage.turned_away": ("Ditolak skrining", "Turned away"),
+        "screening.stage.recorded": ("Terekam", "Recorded"),
+        "screening.stage.no_show": ("Tidak hadir", "No-show"),
+        "screening.rate": ("Tingkat penolakan dan sasarannya", "Rejection rate and its target"),
+        "screening.rate.caption": (
+            "Pita hijau: sasaran {band} dari yang datang. Titik kosong = tidak ada yang "
+            "datang hari/minggu itu.",
+            "Green band: the target, {band} of those checked in. A gap = nobody checked "
+            "in that day/week.",
+        ),
+        "screening.rate.none": (
+            "Tidak ada yang datang dalam periode ini.",
+            "Nobody checked in during this period.",
+        ),
+        "screening.rate.verdict.in": (
+            "Tingkat penolakan {rate}: dalam sasaran {band}.",
+            "Rejection rate {rate}: within the target of {band}.",
+        ),
+        "screening.rate.verdict.above": (
+            "Tingkat penolakan {rate}: di atas sasaran {band}. Ingatkan aturan skrining "
+            "(masker, cuci tangan, tidak demam) saat memberi jadwal.",
+            "Rejection rate {rate}: above the target of {band}. Remind people of the "
+            "screening rules (mask, hand washing, no fever) when giving the slot.",
+        ),
+        "screening.rate.verdict.below": (
+            "Tingkat penolakan {rate}: di bawah sasaran {band}. Periksa apakah skrining "
+            "dijalankan dan dicatat.",
+            "Rejection rate {rate}: below the target of {band}. Check that the screen is "
+            "applied and recorded.",
+        ),
+        "screening.reasons": ("Alasan penolakan", "Why people were turned away"),
+        "screening.reasons.caption": (
+            "Penolakan menurut alasan, per tanggal kedatangan.",
+            "Rejections by reason, by visit date.",
+        ),
+        "screening.reasons.none": (
+            "Tidak ada yang ditolak dalam periode ini.",
+            "Nobody was turned away in this period.",
+        ),
+        "screening.reason.fever": ("Demam", "Fever"),
+        "screening.reason.symptoms": ("Bergejala", "Symptoms"),
+        "screening.reason.no_mask": ("Tanpa masker", "No mask"),
+        "screening.reason.no_handwash": ("Tidak cuci tangan", "No hand washing"),
+        "screening.reason.other": ("Lainnya", "Other"),
+        "screening.reason.unknown": ("Tidak dicatat", "Not recorded"),
+        "screening.temperature": ("Suhu tubuh saat datang", "Temperature at the door"),
+        "screening.temperature.caption": (
+            "Jumlah orang per rentang 0,2 °C (bukan pengukuran perorangan). Garis: "
+            "{threshold} °C; dari suhu itu ke atas orang ditolak.",
+            "People per 0.2 °C band (no individual readings). Line: {threshold} °C; from "
+            "there up people are turned away.",
+        ),
+        "screening.temperature.none": (
+            "Tidak ada suhu yang tercatat dalam periode ini.",
+            "No temperatures recorded in this period.",
+        ),
+        "screening.check.admitted_with_fever": (
+            "{n} orang bersuhu {threshold} °C atau lebih tetap direkam. Menurut aturan "
+            "mereka seharusnya ditolak, atau suhunya salah catat.",
+            "{n} people at {threshold} °C or more were recorded anyway. By the rule they "
+            "should have been turned away, or the temperature was mistyped.",
+        ),
+        "screening.check.fever_below_threshold": (
+            "{n} orang ditolak karena demam dengan suhu di bawah {threshold} °C: periksa "
+            "pencatatan suhu atau alasan.",
+            "{n} people were turned away for fever with a temperature below "
+            "{threshold} °C: check the recorded temperature or reason.",
+        ),
+        "screening.check.admitted_without_mask": (
+            "{n} orang tanpa masker tetap direkam.",
+            "{n} people without a mask were recorded anyway.",
+        ),
+        "screening.check.admitted_without_handwash": (
+            "{n} orang yang tidak cuci tangan tetap direkam.",
+            "{n} people who did not wash their hands were recorded anyway.",
+        ),
+        "screening.check.all_ok": (
+            "Aturan skrining dijalankan: tidak ada yang direkam dengan suhu ≥ {threshold} °C, "
+            "tanpa masker atau tanpa cuci tangan.",
+            "The screening rules held: nobody was recorded at ≥ {threshold} °C, without a "
+            "mask or without washing hands.",
+        ),
+        "screening.check.unmeasured": (
+            "{n} orang yang datang tidak tercatat suhunya.",
+            "{n} people checked in without a recorded temperature.",
+        ),
+        "screening.chart.appointments": ("Jadwal", "Appointments"),
+        "screening.chart.stage": ("Tahap", "Stage"),
+        "screening.chart.of_scheduled": ("Dari yang terjadwal", "Of scheduled"),
+        "screening.chart.band_low": ("Sasaran minimum", "Target low"),
+        "screening.chart.band_high": ("Sasaran maksimum", "Target high"),
+        "screening.chart.rejection_rate": ("Tingkat penolakan", "Rejection rate"),
+        "screening.chart.turned_away": ("Ditolak", "Turned away"),
+        "screening.chart.checked_in": ("Datang", "Checked in"),
+        "screening.chart.passed": ("Lolos", "Passed"),
+        "screening.chart.reason": ("Alasan", "Reason"),
+        "screening.chart.temperature": ("Suhu (°C)", "Temperature (°C)"),
+        "screening.chart.people": ("Orang", "People"),
+        "screening.chart.outcome": ("Hasil skrining", "Screening result"),
+        "screening.chart.from": ("Dari (°C)", "From (°C)"),
+        "screening.chart.below": ("Sampai di bawah (°C)", "Up to below (°C)"),
+        "screening.chart.threshold": ("{value} °C", "{value} °C"),
+        # channels page
+        "channels.tile.help": (
+            "{n} dari {total} permohonan dalam periode ini.",
+            "{n} of {total} requests in this period.",
+        ),
+        "channels.share": ("Pangsa kanal dari waktu ke waktu", "Channel share over time"),
+        "channels.share.caption.day": (
+            "Bagian setiap kanal dari permohonan yang masuk, per hari.",
+            "Each channel's part of the requests received, per day.",
+        ),
+        "channels.share.caption.week": (
+            "Bagian setiap kanal dari permohonan yang masuk, per minggu (mulai Senin).",
+            "Each channel's part of the requests received, per week (from Monday).",
+        ),
+        "channels.wait": (
+            "Apakah satu kanal menunggu lebih lama?",
+            "Does one channel wait longer?",
+        ),
+        "channels.wait.caption": (
+            "Kiri: bagian kanal dari permohonan (pucat) dan dari perekaman (penuh); "
+            "batang penuh yang lebih pendek = kanal itu tertinggal. Kanan: median waktu "
+            "tunggu sampai jadwal pertama, garis hitam = 90% dijadwalkan dalam sekian hari.",
+            "Left: each channel's part of the requests (light) and of the recordings "
+            "(full); a shorter full bar = that channel falls behind. Right: median days "
+            "to the first slot, black tick = 90% were scheduled within that many days.",
+        ),
+        "channels.outcomes": ("Permohonan vs perekaman", "Requests vs recordings"),
+        "channels.outcomes.none": (
+            "Belum ada perekaman dalam periode ini.",
+            "No recordings in this period.",
+        ),
+        "channels.lead": ("Waktu tunggu per kanal", "Lead time by channel"),
+        "channels.lead.none": (
+            "Belum ada permohonan berjadwal dalam periode ini.",
+            "No scheduled requests in this period.",
+        ),
+        "channels.finding.gap": (
+            "{channel}: {requests} dari permohonan, tetapi hanya {recorded} dari "
+            "perekaman — kanal ini paling tertinggal.",
+            "{channel}: {requests} of the requests but only {recorded} of the "
+            "recordings — this channel falls furthest behind.",
+        ),
+        "channels.finding.balanced": (
+            "Bagian perekaman setiap kanal sejalan dengan bagian permohonannya.",
+            "Each channel's share of the recordings is in line with its share of the requests.",
+        ),
+        "channels.finding.slowest": (
+            "Tunggu terlama: {slow} (median {slow_days} hari); tercepat: {fast} "
+            "({fast_days} hari).",
+            "Longest wait: {slow} (median {slow_days} days); shortest: {fast} ({fast_days} days).",
+        ),
+        "channels.heatmap": ("Kecamatan × kanal", "District × channel"),
+        "channels.heatmap.caption": (
+            "Permohonan per kecamatan dan kanal; makin gelap makin banyak. Kecamatan "
+            "tanpa WhatsApp mungkin perlu sosialisasi.",
+            "Requests per district and channel; darker = more. A district without "
+            "WhatsApp requests may need outreach.",
+        ),
+        "channels.kecamatan.unknown": ("(tidak diisi)", "(not given)"),
+        "channels.chart.share": ("Bagian", "Share"),
+        "channels.chart.of_requests": ("Bagian permohonan", "Share of requests"),
+        "channels.chart.of_recordings": ("Bagian perekaman", "Share of recordings"),
+        "channels.chart.measure": ("Ukuran", "Measure"),
+        "channels.chart.count": ("Jumlah", "Count"),
+        "channels.chart.median_days": ("Median (hari)", "Median (days)"),
+        "channels.chart.p90_days": ("90% dalam (hari)", "90% within (days)"),
+        "channels.chart.share_in_kecamatan": ("Bagian di kecamatan", "Share in district"),
+        # data-quality page
+        "dq.caption": (
+            "Impor log, hasil setiap impor, dan baris yang perlu diperbaiki. Bagian ini "
+            "tidak mengikuti periode dan filter.",
+            "Import logs, what each import did, and the rows to fix. This page does not "
+            "follow the period and filters.",
+        ),
+        "dq.upload": ("Impor file log", "Import a log file"),
+        "dq.upload.caption": (
+            "CSV, XLSX (lembar pertama) atau Parquet, berisi log permohonan atau log "
+            "jadwal. Jenisnya dikenali dari judul kolom. Mengimpor file yang sama lagi "
+            "tidak mengubah apa pun.",
+            "CSV, XLSX (first sheet) or Parquet holding the requests log or the "
+            "appointments log. Its kind is recognised from the column headers. "
+            "Importing the same file again changes nothing.",
+        ),
+        "dq.upload.file": ("File log", "Log file"),
+        "dq.upload.kind": ("Jenis log", "Kind of log"),
+        "dq.kind.auto": ("Kenali dari judul kolom", "Recognise from the headers"),
+        "dq.kind.requests": ("Permohonan", "Requests"),
+        "dq.kind.appointments": ("Jadwal", "Appointments"),
+        "dq.kind.recorded_before_received": (
+            "Direkam sebelum permohonan masuk",
+            "Recorded before the request came in",
+        ),
+        "dq.kind.checked_in_before_received": (
+            "Datang sebelum permohonan masuk",
+            "Checked in before the request came in",
+        ),
+        "dq.upload.submit": ("Impor", "Import"),
+        "dq.upload.none": ("Pilih file dulu.", "Choose a file first."),
+        "dq.upload.progress": ("Mengimpor {name} …", "Importing {name} …"),
+        "dq.upload.done": (
+            "{name} diimpor sebagai log {kind}.",
+            "{name} imported as the {kind} log.",
+        ),
+        "dq.upload.refused_title": ("{name} ditolak", "{name} was refused"),
+        "dq.upload.refused": (
+            "{reason}. Tidak ada data yang berubah; perbaiki file lalu impor lagi.",
+            "{reason}. No data was changed; fix the file and import it again.",
+        ),
+        "dq.upload.busy": (
+            "Data sedang dipakai proses lain (misalnya impor malam). Tidak ada yang "
+            "berubah; coba lagi sebentar lagi.",
+            "The data is in use by another process (a nightly import, say). Nothing "
+            "was changed; try again in a minute.",
+        ),
+        "dq.upload.denied": (
+            "Impor file hanya untuk petugas dan admin.",
+            "Importing files is for staff and admins only.",
+        ),
+        "dq.result.rows_read": ("Baris dibaca", "Rows read"),
+        "dq.result.inserted": ("Baru", "Inserted"),
+        "dq.result.updated": ("Diperbarui", "Updated"),
+        "dq.result.unchanged": ("Tidak berubah", "Unchanged"),
+        "dq.result.quarantined": ("Dikarantina", "Quarantined"),
+        "dq.result.more": (
+            "Jadwal tanpa permohonan: {orphans}. Peringatan konsistensi: {warnings}.",
+            "Appointments without a known request: {orphans}. Consistency warnings: {warnings}.",
+        ),
+        "dq.result.quarantine_hint": (
+            "Baris yang dikarantina tidak dimuat dan tidak hilang: lihat alasannya di "
+            "bawah, perbaiki di file, lalu impor lagi.",
+            "Quarantined rows were not loaded and are not lost: see the reasons below, "
+            "fix them in the file and import it again.",
+        ),
+        "dq.tile.imports": ("Impor", "Imports"),
+        "dq.tile.quarantined": ("Baris dikarantina", "Rows in quarantine"),
+        "dq.tile.quarantined.help": (
+            "Semua baris yang ditolak dari semua impor.",
+            "Every row refused, over all imports.",
+        ),
+        "dq.tile.orphans": ("Jadwal tanpa permohonan", "Orphan appointments"),
+        "dq.tile.warnings": ("Peringatan", "Warnings"),
+        "dq.history": ("Riwayat impor", "Import history"),
+        "dq.history.caption": (
+            "Terbaru di atas. Dibaca = baru + diperbarui + tidak berubah + dikarantina.",
+            "Newest first. Read = inserted + updated + unchanged + quarantined.",
+        ),
+        "dq.history.none": (
+            "Belum ada impor. Impor log permohonan dan log jadwal di atas.",
+            "No imports yet. Import the requests and appointments logs above.",
+        ),
+        "dq.quarantine": ("Baris dikarantina", "Quarantined rows"),
+        "dq.quarantine.caption": (
+            "Baris yang melanggar aturan, apa adanya, dengan nomor baris di file (judul = "
+            "baris 1), kolom dan alasannya. NIK dan nomor HP tersamar.",
+            "Rows that broke a rule, as read, with their row in the file (header = row "
+            "1), the column and the reason. NIK and phone numbers are masked.",
+        ),
+        "dq.quarantine.none": (
+            "Tidak ada baris yang dikarantina.",
+            "No rows in quarantine.",
+        ),
+        "dq.quarantine.filter_import": ("Impor", "Import"),
+        "dq.quarantine.all_imports": ("Semua impor", "All imports"),
+        "dq.quarantine.import_option": ("#{id} · {name} ({n})", "#{id} · {name} ({n})"),
+        "dq.quarantine.filter_column": ("Kolom", "Column"),
+        "dq.quarantine.all_columns": ("Semua kolom", "All columns"),
+        "dq.quarantine.whole_row": ("(seluruh baris)", "(whole row)"),
+        "dq.quarantine.filter_reason": ("Alasan memuat", "Reason contains"),
+        "dq.quarantine.reason_placeholder": ("mis. bukan tanggal", "e.g. not a date"),
+        "dq.quarantine.page": ("Halaman (dari {pages})", "Page (of {pages})"),
+        "dq.quarantine.count": (
+            "{n} baris cocok; ditampilkan {first}–{last}.",
+            "{n} rows match; showing {first}–{last}.",
+        ),
+        "dq.orphans": ("Jadwal tanpa permohonan", "Appointments without a request"),
+        "dq.orphans.caption": (
+            "Jadwal yang permohonannya belum ada di data. Biasanya hilang sendiri saat "
+            "log permohonan berikutnya diimpor.",
+            "Appointments whose request is not in the data yet. Usually resolved when "
+            "the next requests log is imported.",
+        ),
+        "dq.orphans.none": ("Tidak ada.", "None."),
+        "dq.warnings": ("Peringatan konsistensi", "Consistency warnings"),
+        "dq.warnings.caption": (
+            "Baris yang dimuat tetapi saling bertentangan, misalnya direkam sebelum "
+            "permohonannya masuk.",
+            "Rows loaded but contradicting each other, e.g. recorded before the request came in.",
+        ),
+        "dq.warnings.none": ("Tidak ada.", "None."),
+        "dq.first_n": ("Ditampilkan {n} yang pertama.", "Showing the first {n}."),
+        "dq.col.import_id": ("Impor #", "Import #"),
+        "dq.col.file_name": ("File", "File"),
+        "dq.col.kind": ("Jenis", "Kind"),
+        "dq.col.rows_read": ("Dibaca", "Read"),
+        "dq.col.inserted": ("Baru", "Inserted"),
+        "dq.col.updated": ("Diperbarui", "Updated"),
+        "dq.col.unchanged": ("Tetap", "Unchanged"),
+        "dq.col.quarantined": ("Karantina", "Quarantined"),
+        "dq.col.orphans": ("Tanpa permohonan", "Orphans"),
+        "dq.col.warnings": ("Peringatan", "Warnings"),
+        "dq.col.imported_by": ("Oleh", "By"),
+        "dq.col.started_at": ("Waktu (WITA)", "Time (office)"),
+        "dq.col.row_number": ("Baris", "Row"),
+        "dq.col.column_name": ("Kolom", "Column"),
+        "dq.col.reason": ("Alasan", "Reason"),
+        "dq.col.raw": ("Isi baris", "Row as read"),
+        "dq.col.appointment_id": ("ID jadwal", "Appointment ID"),
+        "dq.col.request_id": ("ID permohonan", "Request ID"),
+        "dq.col.scheduled_date": ("Tanggal jadwal", "Scheduled date"),
+        "dq.col.status": ("Status", "Status"),
+        "dq.col.received_at": ("Permohonan masuk", "Request received"),
+        "dq.col.happened_at": ("Terjadi pada", "Happened at"),
     }
 )

@@ -291,8 +291,10 @@ def _write_url(view: ViewState) -> None:
 def _seed_widgets(view: ViewState, start: date, end: date) -> None:
     """Put the view into the widgets' session keys before they are drawn this run.
 
-    Only keys that differ are written, and a date range still being picked (one date
-    chosen so far) is left alone, or the picker would snap back under the user's click.
+    Written every run, even when equal: after a page change the widgets are new (their
+    ids include the page) and would otherwise start from their defaults. A date range
+    still being picked (one date chosen so far) is left alone, or the picker would snap
+    back under the user's click.
     """
     ss = st.session_state
     wanted = {
@@ -303,11 +305,9 @@ def _seed_widgets(view: ViewState, start: date, end: date) -> None:
         _W_SERVICE: view.service,
     }
     for key, value in wanted.items():
-        if ss.get(key) != value:
-            ss[key] = value
+        ss[key] = value
     picked = ss.get(_W_DATES)
-    picking = isinstance(picked, list | tuple) and len(picked) == 1
-    if not picking and tuple(picked or ()) != (start, end):
+    if not (isinstance(picked, list | tuple) and len(picked) == 1):
         ss[_W_DATES] = (start, end)
 
 
@@ -491,13 +491,13 @@ def delta_args(change: float | None, kind: str, good: str, lang: str | None = No
         return {"delta": None}
     if abs(change) < 1e-12:
         # A numeric zero is grey with no arrow (a string "0" would count as positive).
-        return {"delta": 0, "delta_color": "off", "delta_description": t("unit.vs_previous")}
+        return {"delta": 0, "delta_color": "off"}
     text = (
         i18n.fmt_signed_int(change, lang)
         if kind == "int"
         else i18n.fmt_pct_points(change, lang=lang)
     )
-    return {"delta": text, "delta_color": color, "delta_description": t("unit.vs_previous")}
+    return {"delta": text, "delta_color": color}
 
 
 def page_header(ctx: PageContext, caption: str | None = None) -> None:

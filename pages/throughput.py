@@ -39,6 +39,7 @@ tiles[2].metric(
 tiles[3].metric(
     t("throughput.at_cap"),
     t("throughput.at_cap.value", n=i18n.fmt_int(len(at_cap)), open=i18n.fmt_int(len(open_days))),
+    help=t("throughput.at_cap.help"),
     border=True,
 )
 

@@ -1,0 +1,1 @@
+"""Browser tests: a real Streamlit server driven by Debian Chromium (marker `browser`)."""
