@@ -40,8 +40,8 @@ else:
                 continue
             if rows > 1_048_576:
                 st.warning(i18n.t("exports.rows.too_big_for_excel", lang))
-            left, right = st.columns(2)
-            with left:
-                ui_exports.rows_download(ctx, kind, "csv")
-            with right:
-                ui_exports.rows_download(ctx, kind, "excel_csv")
+            for column, fmt in zip(
+                st.columns(len(exports.ROW_FORMATS)), exports.ROW_FORMATS, strict=True
+            ):
+                with column:
+                    ui_exports.rows_download(ctx, kind, fmt)

@@ -8,6 +8,7 @@ ingest, so it checks what really lands in the store and leaves in a file.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import re
@@ -323,6 +324,17 @@ def test_every_row_export_is_audited_and_file_removed(home: Path) -> None:
         ("ana", "rows:requests", "csv", 2),
     ]
     assert json.loads(log.iloc[1]["filters"])["channels"] == ["whatsapp"]
+
+
+def test_gzip_row_export_is_the_plain_csv_compressed(home: Path) -> None:
+    _seed()
+    with store.connect() as con:
+        plain = exports.read_and_remove(
+            exports.export_rows(con, ANALYST, "requests", START, END, F()).path
+        )
+        packed = exports.export_rows(con, ANALYST, "requests", START, END, F(), "csv_gz")
+    assert packed.file_name.endswith(".csv.gz") and packed.mime == "application/gzip"
+    assert gzip.decompress(exports.read_and_remove(packed.path)) == plain
 
 
 def test_unknown_kind_and_format_refused(home: Path) -> None:
