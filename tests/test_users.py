@@ -216,3 +216,89 @@ def test_cli_list_remove_passwd(home: Path) -> None:
 def test_read_password_takes_one_line_from_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("first line\nsecond line\n"))
     assert users._read_password() == "first line"
+
+
+# --- the admin page ------------------------------------------------------------------
+
+ADMIN_PAGE = str(ROOT / "pages" / "admin.py")
+
+
+@pytest.fixture
+def admin_page(home: Path, monkeypatch: pytest.MonkeyPatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import auth
+    from tests.fixtures import build_fixture_store
+
+    monkeypatch.setenv("DASHBOARD_TESTING", "1")
+    build_fixture_store(home)
+    _add("boss", role="admin")
+    auth.record_failure("mallory", "10.1.2.3")
+    at = AppTest.from_file(ADMIN_PAGE, default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "boss"
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_admin_page_adds_a_user_and_shows_the_password_once(admin_page) -> None:
+    at = admin_page
+    at.text_input(key="admin_add_username").input("Siti")
+    at.text_input(key="admin_add_name").input("Siti Aminah")
+    at.selectbox(key="admin_add_role").set_value("analyst")
+    at.button(key="admin_add_submit").click().run()
+    assert not at.exception and not at.error
+    assert "siti" in at.success[0].value
+    password = at.code[0].value
+    siti = users.get("siti")
+    assert siti.role == "analyst" and siti.name == "Siti Aminah"
+    assert bcrypt.checkpw(password.encode(), siti.password_hash.encode())
+    assert password not in (users.users_path()).read_text()
+    table = at.dataframe[0].value
+    assert table["Nama pengguna"].tolist() == ["boss", "siti"]
+    at.run()
+    assert not at.code  # shown once: gone on the next run
+
+    at.text_input(key="admin_add_username").input("siti")
+    at.text_input(key="admin_add_name").input("Again")
+    at.button(key="admin_add_submit").click().run()
+    assert "exists already" in at.error[0].value and not at.code
+
+
+def test_admin_page_disables_enables_and_resets(admin_page) -> None:
+    at = admin_page
+    _add("ani")
+    at.run()
+    at.selectbox(key="admin_change_user").set_value("ani")
+    at.radio(key="admin_change_action").set_value("disable")
+    at.button(key="admin_change_submit").click().run()
+    assert users.get("ani").disabled
+    assert at.dataframe[0].value.set_index("Nama pengguna").loc["ani", "Status"] == "nonaktif"
+
+    at.radio(key="admin_change_action").set_value("enable")
+    at.button(key="admin_change_submit").click().run()
+    assert not users.get("ani").disabled
+
+    at.radio(key="admin_change_action").set_value("reset")
+    at.button(key="admin_change_submit").click().run()
+    new_password = at.code[0].value
+    hashed = users.get("ani").password_hash.encode()
+    assert bcrypt.checkpw(new_password.encode(), hashed)
+    assert not bcrypt.checkpw(b"rahasia-123", hashed)
+
+
+def test_admin_page_refuses_to_disable_the_last_admin(admin_page) -> None:
+    at = admin_page
+    at.selectbox(key="admin_change_user").set_value("boss")
+    at.radio(key="admin_change_action").set_value("disable")
+    at.button(key="admin_change_submit").click().run()
+    assert "no enabled admin" in at.error[0].value
+    assert not users.get("boss").disabled
+
+
+def test_admin_page_shows_the_logs(admin_page) -> None:
+    at = admin_page
+    capacity_log, failures = at.dataframe[1].value, at.dataframe[2].value
+    assert capacity_log["reason"].tolist() == ["second recording desk", "Saturday catch-up"]
+    assert failures.iloc[0].tolist()[1:] == ["mallory", "10.1.2.3", "failure"]
