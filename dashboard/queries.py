@@ -44,11 +44,18 @@ MAX_PAGE_SIZE = 500
 
 # The filter CTEs: `fr` (requests passing the filters) and `fa` (appointments whose
 # request passes them), from the table macros `metrics._prepare` installs on the
-# connection, so the filters have one definition.
-_FILTERED = """
-fr AS (SELECT * FROM m_requests($f_channels, $f_kecamatan, $f_services)),
-fa AS (SELECT * FROM m_appointments($f_channels, $f_kecamatan, $f_services, $f_active)),
-"""
+# connection, so the filters have one definition. The macros take the bound filter
+# values `metrics._filter_params` returns, in that order.
+_FILTER_ARGS = ", ".join("$" + name for name in metrics._filter_params(metrics.NO_FILTERS))
+_FILTERED = "".join(
+    (
+        "fr AS (SELECT * FROM m_requests(",
+        _FILTER_ARGS,
+        ")),\nfa AS (SELECT * FROM m_appointments(",
+        _FILTER_ARGS,
+        ")),\n",
+    )
+)
 
 
 def _with_filters(body: str) -> str:
