@@ -32,13 +32,15 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
-import pandas as pd
 
 from dashboard import config, roles, store
+
+if TYPE_CHECKING:  # pandas costs ~0.5 s to import; the CLI's export path avoids it
+    import pandas as pd
 
 #: Years filled on the first capacity write (and by `ensure_holidays()` without years).
 HOLIDAY_YEARS = range(2015, 2036)
@@ -130,22 +132,35 @@ def calendar_params(con: duckdb.DuckDBPyConnection, start: date, end: date) -> d
     }
 
 
+_CALENDAR_ORDERED = """
+SELECT date, cap, source
+FROM cap_calendar($cal_start, $cal_end, $cal_default_cap, $cal_extra_holidays)
+ORDER BY date
+"""
+
+
 def calendar(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:
     """One row per day `start`..`end`: `date` (datetime64), `cap` (int), `source`."""
     params = calendar_params(con, start, end)
     if params["cal_start"] > params["cal_end"]:
         raise CapacityError("the end date is before the start date")
-    return con.execute(
-        "SELECT date, cap, source FROM "
-        "cap_calendar($cal_start, $cal_end, $cal_default_cap, $cal_extra_holidays) ORDER BY date",
-        params,
-    ).df()
+    return con.execute(_CALENDAR_ORDERED, params).df()
+
+
+def calendar_rows(
+    con: duckdb.DuckDBPyConnection, start: date, end: date
+) -> list[tuple[date, int, str]]:
+    """The same as `calendar`, as plain tuples (no pandas: the CLI's `capacity show`)."""
+    params = calendar_params(con, start, end)
+    if params["cal_start"] > params["cal_end"]:
+        raise CapacityError("the end date is before the start date")
+    return [(d, int(c), s) for d, c, s in con.execute(_CALENDAR_ORDERED, params).fetchall()]
 
 
 def cap_on(con: duckdb.DuckDBPyConnection, day: date) -> tuple[int, str]:
     """The cap in force on one day and its source."""
-    frame = calendar(con, day, day)
-    return int(frame["cap"].iloc[0]), str(frame["source"].iloc[0])
+    _, cap, source = calendar_rows(con, day, day)[0]
+    return cap, source
 
 
 # ------------------------------------------------------------------------ holidays
@@ -296,8 +311,8 @@ def set_override(
 
     def write() -> int:
         ensure_holidays(con, range(first.year, last.year + 1))
-        before = calendar(con, first, last)["cap"]
-        low, high = int(before.min()), int(before.max())
+        before = [cap for _, cap, _ in calendar_rows(con, first, last)]
+        low, high = min(before), max(before)
         old_value = str(low) if low == high else f"{low}-{high} (varies)"
         override_id = con.execute("SELECT nextval('capacity_seq')").fetchone()[0]
         con.execute(

@@ -17,13 +17,15 @@ and `project_clearance`, which are about the same backlog.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from dashboard import capacity
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DAILY_COLUMNS: tuple[str, ...] = (
     "date",
@@ -102,8 +104,10 @@ NO_FILTERS = Filters()
 # macros (installed per connection by `_prepare`, so read-only connections work too): the
 # filters are always bound (an empty list means all), so no SQL text is pasted together.
 
-_MACROS = (
-    # Requests passing the filters.
+# Requests and appointments passing the filters. Without any filter the plain tables are
+# installed under the same names (same signature, arguments unused), so the common
+# unfiltered view pays for no filter test and no semi-join: `_prepare` picks the pair.
+_MACROS_FILTERED = (
     """
 CREATE OR REPLACE TEMP MACRO m_requests(f_channels, f_kecamatan, f_services) AS TABLE
 SELECT r.request_id, r.received_date, r.channel, r.service, r.cancelled_date
@@ -115,15 +119,28 @@ WHERE (len(CAST(f_channels AS VARCHAR[])) = 0
   AND (len(CAST(f_services AS VARCHAR[])) = 0
        OR list_contains(CAST(f_services AS VARCHAR[]), r.service))
 """,
-    # Appointments whose request passes the filters; with no filter at all every
-    # appointment passes, orphans included (CONTRACT 3).
+    # An orphan appointment has no request, so the semi-join drops it (CONTRACT 3).
     """
-CREATE OR REPLACE TEMP MACRO m_appointments(f_channels, f_kecamatan, f_services, f_active)
-AS TABLE
+CREATE OR REPLACE TEMP MACRO m_appointments(f_channels, f_kecamatan, f_services) AS TABLE
 SELECT a.* FROM appointments AS a
-WHERE NOT f_active
-   OR a.request_id IN (SELECT request_id FROM m_requests(f_channels, f_kecamatan, f_services))
+WHERE a.request_id IN (SELECT request_id FROM m_requests(f_channels, f_kecamatan, f_services))
 """,
+)
+
+_MACROS_UNFILTERED = (
+    """
+CREATE OR REPLACE TEMP MACRO m_requests(f_channels, f_kecamatan, f_services) AS TABLE
+SELECT r.request_id, r.received_date, r.channel, r.service, r.cancelled_date
+FROM requests AS r
+""",
+    # Every appointment, orphans included (CONTRACT 3: they pass unfiltered views).
+    """
+CREATE OR REPLACE TEMP MACRO m_appointments(f_channels, f_kecamatan, f_services) AS TABLE
+SELECT a.* FROM appointments AS a
+""",
+)
+
+_MACROS = (
     # ktp_el requests passing the filters with the date each closes (NULL: still open).
     # Closed at the earliest of any recorded appointment's recorded_date and the
     # cancellation date, never before the day it was received (a request recorded
@@ -160,7 +177,7 @@ WITH cal AS (
     SELECT * FROM cap_calendar($cal_start, $cal_end, $cal_default_cap, $cal_extra_holidays)
 ),
 fr AS (SELECT * FROM m_requests($f_channels, $f_kecamatan, $f_services)),
-fa AS (SELECT * FROM m_appointments($f_channels, $f_kecamatan, $f_services, $f_active)),
+fa AS (SELECT * FROM m_appointments($f_channels, $f_kecamatan, $f_services)),
 open_close AS (SELECT * FROM m_open_close($f_channels, $f_kecamatan, $f_services)),
 req AS (
     SELECT received_date AS date, count(*) AS requests,
@@ -226,7 +243,8 @@ ORDER BY cal.date
 
 def _prepare(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]:
     """Install the macros on `con`; return the filter values they are called with."""
-    for statement in _MACROS:
+    pair = _MACROS_FILTERED if filters.active else _MACROS_UNFILTERED
+    for statement in (*pair, *_MACROS):
         con.execute(statement)
     return _filter_params(filters)
 
@@ -237,7 +255,6 @@ def _filter_params(filters: Filters) -> dict[str, Any]:
         "f_channels": list(filters.channels),
         "f_kecamatan": [k.strip().lower() for k in filters.kecamatan],
         "f_services": list(filters.services),
-        "f_active": filters.active,
     }
 
 
@@ -249,9 +266,7 @@ def _check_range(start: date, end: date) -> tuple[date, date]:
 
 
 def _as_date(value: Any) -> date:
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if hasattr(value, "date") and callable(value.date):
+    if isinstance(value, datetime):  # pd.Timestamp too
         return value.date()
     if isinstance(value, date):
         return value
@@ -277,19 +292,26 @@ def daily(
     with everything before `start` folded into the first day, so the query is one pass
     over the tables however long the range.
     """
-    start, end = _check_range(start, end)
-    params: dict[str, Any] = {"start": start, "end": end}
-    params.update(capacity.calendar_params(con, start, end))
-    params.update(_prepare(con, filters))
-    frame = con.execute(_DAILY_SQL, params).df()
+    import pandas as pd
+
+    frame = _daily_result(con, start, end, filters).df()
     int_columns = [c for c in DAILY_COLUMNS if c not in ("date", "utilization", "backlog_end")]
     frame = frame.astype({c: "int64" for c in int_columns})
     frame["utilization"] = frame["utilization"].astype("float64")
     frame["backlog_end"] = frame["backlog_end"].astype("Int64")
     if not filters.backlog_applies:
-        frame["backlog_end"] = pd.NA
-        frame["backlog_end"] = frame["backlog_end"].astype("Int64")
+        frame["backlog_end"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     return frame[list(DAILY_COLUMNS)]
+
+
+def _daily_result(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, filters: Filters
+) -> duckdb.DuckDBPyConnection:
+    start, end = _check_range(start, end)
+    params: dict[str, Any] = {"start": start, "end": end}
+    params.update(capacity.calendar_params(con, start, end))
+    params.update(_prepare(con, filters))
+    return con.execute(_DAILY_SQL, params)
 
 
 def daily_csv(
@@ -297,20 +319,19 @@ def daily_csv(
 ) -> str:
     """The exact text of `python -m dashboard export daily`: a header line, then one line
     per date; `\\n` line ends (the last line too), ISO dates, utilization with 4
-    decimals, empty cells for an undefined utilization or backlog."""
-    frame = daily(con, start, end, filters)
+    decimals, empty cells for an undefined utilization or backlog.
+
+    Same query as `daily`, fetched as tuples: no pandas import, which is most of the
+    CLI's start-up time otherwise.
+    """
+    rows = _daily_result(con, start, end, filters).fetchall()
+    backlog = filters.backlog_applies
     lines = [",".join(DAILY_COLUMNS)]
-    for row in frame.itertuples(index=False):
-        cells = []
-        for name, value in zip(DAILY_COLUMNS, row, strict=True):
-            if name == "date":
-                cells.append(pd.Timestamp(value).date().isoformat())
-            elif name == "utilization":
-                cells.append("" if pd.isna(value) else f"{value:.4f}")
-            elif pd.isna(value):
-                cells.append("")
-            else:
-                cells.append(str(int(value)))
+    for row in rows:
+        day, *counts, cap, utilization, backlog_end = row
+        cells = [day.isoformat(), *(str(int(c)) for c in counts), str(int(cap))]
+        cells.append("" if utilization is None else f"{utilization:.4f}")
+        cells.append("" if not backlog or backlog_end is None else str(int(backlog_end)))
         lines.append(",".join(cells))
     return "\n".join(lines) + "\n"
 
@@ -343,7 +364,6 @@ def lead_times(
     """
     start, end = _check_range(start, end)
     params = {"start": start, "end": end, **_prepare(con, filters)}
-    params.pop("f_active")
     return con.execute(_LEAD_TIMES_SQL, params).df().astype({"days": "int64", "requests": "int64"})
 
 
@@ -354,7 +374,6 @@ def lead_time_summary(
     times of `lead_times`; the first three are None when `n` is 0."""
     start, end = _check_range(start, end)
     params = {"start": start, "end": end, **_prepare(con, filters)}
-    params.pop("f_active")
     median, p90, share, n = con.execute(_LEAD_SUMMARY_SQL, params).fetchall()[0]
     if not n:
         return {"median": None, "p90": None, "share_within_14": None, "n": 0}
@@ -371,7 +390,7 @@ SELECT CAST(CASE WHEN $grain = 'week' THEN date_trunc('week', visit_date) ELSE v
             AS DATE) AS period,
        coalesce(rejection_reason, 'unknown') AS reason,
        count(*) AS rejections
-FROM m_appointments($f_channels, $f_kecamatan, $f_services, $f_active)
+FROM m_appointments($f_channels, $f_kecamatan, $f_services)
 WHERE status = 'rejected' AND visit_date BETWEEN $start AND $end
 GROUP BY ALL
 ORDER BY period, reason
@@ -410,7 +429,7 @@ SELECT count(*) FILTER (WHERE status IN ('recorded', 'rejected')
                         AND scheduled_date BETWEEN $start AND $end) AS no_show,
        count(*) FILTER (WHERE status NOT IN ('cancelled', 'rescheduled')
                         AND scheduled_date BETWEEN $start AND $end) AS scheduled
-FROM m_appointments($f_channels, $f_kecamatan, $f_services, $f_active)
+FROM m_appointments($f_channels, $f_kecamatan, $f_services)
 """
 
 
@@ -459,12 +478,13 @@ def open_request_ages(
     0-7, 8-14, 15-30, 31-60 and >60 days since received (always all five rows, in order;
     they add up to `backlog_end` of that day). No rows when the service filter excludes
     ktp_el (the backlog does not apply)."""
+    import pandas as pd
+
     if not filters.backlog_applies:
         return pd.DataFrame({"bucket": pd.Series([], dtype="str"), "requests": []}).astype(
             {"requests": "int64"}
         )
     params = {"as_of": _as_date(as_of), **_prepare(con, filters)}
-    params.pop("f_active")
     counts = con.execute(_AGE_BUCKETS_SQL, params).fetchall()[0]
     return pd.DataFrame(
         {"bucket": [b[0] for b in AGE_BUCKETS], "requests": [int(c) for c in counts]}
@@ -507,6 +527,8 @@ class Projection:
 
 
 def _empty_series() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "date": pd.Series([], dtype="datetime64[us]"),
@@ -557,10 +579,9 @@ def project_clearance(
 
     params = _prepare(con, filters)
     window_start = as_of - timedelta(days=RECENT_DAYS - 1)
-    no_active = {k: v for k, v in params.items() if k != "f_active"}
-    backlog_now = int(con.execute(_BACKLOG_AT_SQL, {"as_of": as_of, **no_active}).fetchall()[0][0])
+    backlog_now = int(con.execute(_BACKLOG_AT_SQL, {"as_of": as_of, **params}).fetchall()[0][0])
     demand_rows = con.execute(
-        _DEMAND_SQL, {"start": window_start, "end": as_of, **no_active}
+        _DEMAND_SQL, {"start": window_start, "end": as_of, **params}
     ).fetchall()
     weeks = RECENT_DAYS / 7
     demand = {dow: 0.0 for dow in range(1, 8)}
@@ -592,13 +613,15 @@ def project_clearance(
             what_if_cap,
         )
 
-    ahead = capacity.calendar(con, as_of + timedelta(days=1), as_of + timedelta(days=horizon_days))
+    import pandas as pd
+
+    ahead = capacity.calendar_rows(
+        con, as_of + timedelta(days=1), as_of + timedelta(days=horizon_days)
+    )
     backlog = float(backlog_now)
     clear_date: date | None = None
     dates, caps, recorded, backlogs = [], [], [], []
-    for day, cap in zip(ahead["date"], ahead["cap"], strict=True):
-        day = pd.Timestamp(day).date()
-        cap = int(cap)
+    for day, cap, _source in ahead:
         if what_if_cap is not None and cap > 0:
             cap = what_if_cap
         waiting = backlog + demand[day.isoweekday()]
