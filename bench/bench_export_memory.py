@@ -11,7 +11,8 @@ a fresh subprocess and reads its peak RSS with `resource.getrusage(RUSAGE_SELF)`
 - `export_handoff`: the same plus `read_and_remove`, i.e. the one `bytes` object that
   Streamlit's media store keeps for a download;
 - `streamlit_media`: the download button's callable run by Streamlit's own
-  MediaFileManager, as on a click (what the server holds afterwards);
+  MediaFileManager, as on a click (what the server holds afterwards), as CSV and as
+  gzipped CSV (`streamlit_media_gz`);
 - `export_sorted`: the export's COPY with an ORDER BY (why exports come unsorted);
 - `naive_pandas`: what the exporter avoids: the same query `.df()`, then `to_csv()`.
 
@@ -41,6 +42,7 @@ MODES = (
     "export_handoff",
     "export_sorted",
     "streamlit_media",
+    "streamlit_media_gz",
     "naive_pandas",
 )
 START, END = date(2020, 1, 1), date(2022, 12, 31)
@@ -122,7 +124,7 @@ def child(mode: str) -> dict:
             copy = f"COPY ({sql} ORDER BY a.scheduled_date, a.appointment_id) TO $path (HEADER)"
             result["rows"] = con.execute(copy, {**params, "path": str(path)}).fetchone()[0]
             path.unlink()
-        elif mode == "streamlit_media":
+        elif mode in ("streamlit_media", "streamlit_media_gz"):
             # The download as Streamlit 1.67 serves it: the button's deferred callable run
             # by its MediaFileManager, the bytes kept in its in-memory media store.
             from streamlit.runtime.media_file_manager import MediaFileManager
@@ -131,7 +133,8 @@ def child(mode: str) -> dict:
             from dashboard import ui_exports
 
             manager = MediaFileManager(MemoryMediaFileStorage("/media"))
-            generate = ui_exports.rows_generator(actor, "appointments", START, END, filters, "csv")
+            fmt = "csv_gz" if mode.endswith("_gz") else "csv"
+            generate = ui_exports.rows_generator(actor, "appointments", START, END, filters, fmt)
             file_id = manager.add_deferred(generate, "text/csv", "bench", file_name="a.csv")
             url = manager.execute_deferred(file_id)
             stored = manager._storage.get_file(url.rsplit("/", 1)[1].split(".")[0])
