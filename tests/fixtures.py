@@ -28,6 +28,10 @@ Wed 06-10 (effective-dated: earlier days keep 10).
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -42,12 +46,42 @@ FIXTURE_END = date(2020, 6, 10)
 FIXTURE_ACTOR = Actor("fixture", "staff")
 
 
-def build_fixture_store(home: Path | None = None) -> None:
-    """Load the fixture logs with the real ingest and set the fixture's capacity rules.
+_template: Path | None = None
 
-    `home` is the test's DASHBOARD_HOME (the `home` fixture); it is already in the
-    environment, the argument only documents the dependency.
+
+def build_fixture_store(home: Path | None = None, *, fresh: bool = False) -> None:
+    """Fill the test's DASHBOARD_HOME with the fixture store.
+
+    The first call in a test process loads the fixture logs with the real ingest and sets
+    the fixture's capacity rules in a private template home; later calls copy that
+    template (the store, its PII key) into `home`, which is ~20x faster. `fresh=True`
+    builds directly in `home` instead. `home` defaults to $DASHBOARD_HOME (the `home`
+    fixture has set it).
     """
+    global _template
+    target = Path(home) if home is not None else Path(os.environ["DASHBOARD_HOME"])
+    if fresh:
+        _build_here()
+        return
+    if _template is None or not (_template / "dashboard.duckdb").exists():
+        template = Path(tempfile.mkdtemp(prefix="dashboard-fixture-"))
+        atexit.register(shutil.rmtree, template, True)
+        saved = os.environ.get("DASHBOARD_HOME")
+        os.environ["DASHBOARD_HOME"] = str(template)
+        try:
+            _build_here()
+        finally:
+            if saved is None:
+                os.environ.pop("DASHBOARD_HOME", None)
+            else:
+                os.environ["DASHBOARD_HOME"] = saved
+        _template = template
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(_template, target, dirs_exist_ok=True)
+
+
+def _build_here() -> None:
+    """Load the logs through the real ingest and set the capacity rules, in $DASHBOARD_HOME."""
     for name in ("requests.csv", "appointments.csv"):
         ingest.ingest_file(FIXTURE_DIR / name, actor=Actor.cli("fixture"))
     with store.connect() as con:

@@ -36,6 +36,16 @@ def test_daily_csv_same_on_a_write_connection(fixture_store: Path) -> None:
     assert csv(read_only=False) == fx.EXPECTED_DAILY_CSV
 
 
+def test_fresh_build_through_ingest_gives_the_same_answer(home: Path) -> None:
+    fx.build_fixture_store(home, fresh=True)
+    assert csv() == fx.EXPECTED_DAILY_CSV
+    with store.connect(read_only=True) as con:
+        imports = con.execute(
+            "SELECT kind, rows_read, quarantined FROM imports ORDER BY 1"
+        ).fetchall()
+    assert imports == [("appointments", 11, 0), ("requests", 9, 0)]
+
+
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
