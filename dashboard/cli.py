@@ -498,9 +498,27 @@ def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr, flush=True)
 
 
+#: Streamlit loggers that warn when Streamlit code runs outside `streamlit run` (the
+#: sign-in library imports Streamlit to hash passwords): noise in a terminal.
+_BARE_MODE_LOGGERS = (
+    "streamlit.runtime.scriptrunner_utils.script_run_context",
+    "streamlit.runtime.caching.cache_data_api",
+)
+
+
+def _quiet_streamlit() -> None:
+    import logging
+
+    for name in _BARE_MODE_LOGGERS:
+        # A filter, not a level: Streamlit resets its loggers' levels when it loads config.
+        logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status (0 ok, 1 failed, 2 usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if _command_of(argv) in ("users", "init"):
+        _quiet_streamlit()
     try:
         parser = build_parser(with_users=_command_of(argv) == "users")
         args = parser.parse_args(argv)

@@ -454,3 +454,15 @@ def test_export_does_not_import_the_ui_stack(home: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "HEAVY [] 0"
     assert config.db_path().exists()
+
+
+def test_init_prints_no_streamlit_noise(home: Path) -> None:
+    """`make run` shows init's output in the terminal: the admin password, nothing else."""
+    done = run_process(home, "init", "--no-demo")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "password: " in done.stdout
+    done = run_process(
+        home, "users", "add", "budi", "--role", "staff", "--name", "Budi", stdin="abcdefgh123\n"
+    )
+    assert done.returncode == 0 and done.stderr == ""
