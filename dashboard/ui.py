@@ -372,6 +372,8 @@ def page_setup(page_key: str, permission: str = "view") -> PageContext:
 
 def _sidebar(ctx: PageContext, facts: Mapping[str, Any], anchor: date, today: date) -> None:
     params = ctx.view.to_params()
+    # Labels are bound to this run's language: format_func may be called later, elsewhere.
+    lang = ctx.lang
     with st.sidebar:
         st.markdown(f"**{t('app.title')}**")
         st.caption(
@@ -394,7 +396,7 @@ def _sidebar(ctx: PageContext, facts: Mapping[str, Any], anchor: date, today: da
         st.segmented_control(
             t("lang.label"),
             options=list(i18n.LANGS),
-            format_func=lambda code: t(f"lang.{code}"),
+            format_func=lambda code: t(f"lang.{code}", lang),
             key=_W_LANG,
             required=True,
         )
@@ -403,7 +405,7 @@ def _sidebar(ctx: PageContext, facts: Mapping[str, Any], anchor: date, today: da
         st.selectbox(
             t("filter.period"),
             options=list(PERIODS),
-            format_func=lambda p: t(f"filter.period.{p}"),
+            format_func=lambda p: t(f"filter.period.{p}", lang),
             key=_W_PERIOD,
         )
         if ctx.period == "custom":
@@ -422,19 +424,23 @@ def _sidebar(ctx: PageContext, facts: Mapping[str, Any], anchor: date, today: da
         st.selectbox(
             t("filter.kecamatan"),
             options=["", *kecamatan_labels],
-            format_func=lambda k: kecamatan_labels.get(k, "") or t("filter.kecamatan.all"),
+            format_func=lambda k: kecamatan_labels.get(k, "") or t("filter.kecamatan.all", lang),
             key=_W_KEC,
         )
         st.selectbox(
             t("filter.channel"),
             options=["", *CHANNELS],
-            format_func=lambda c: i18n.channel_label(c) if c else t("filter.channel.all"),
+            format_func=lambda c: (
+                i18n.channel_label(c, lang) if c else t("filter.channel.all", lang)
+            ),
             key=_W_CHANNEL,
         )
         st.selectbox(
             t("filter.service"),
             options=["", *facts["services"]],
-            format_func=lambda s: i18n.service_label(s) if s else t("filter.service.all"),
+            format_func=lambda s: (
+                i18n.service_label(s, lang) if s else t("filter.service.all", lang)
+            ),
             key=_W_SERVICE,
         )
         st.button(t("filter.reset"), on_click=_reset_filters, key="ui_reset_filters")

@@ -29,6 +29,9 @@ daily = cache.call(metrics.daily, ctx.start - timedelta(days=1), ctx.end, ctx.fi
 backlog_now = int(daily["backlog_end"].iloc[-1])
 backlog_before = int(daily["backlog_end"].iloc[0])
 in_period = daily.iloc[1:].reset_index(drop=True)
+if not ui.has_activity(in_period) and int(daily["backlog_end"].max()) == 0:
+    ui.no_rows(ctx)
+    st.stop()
 ages = cache.call(metrics.open_request_ages, ctx.end, ctx.filters)
 oldest = int(ages["requests"].iloc[-1]) if len(ages) else 0
 
