@@ -60,7 +60,13 @@ def _current_mib() -> float:
 
 def build_store(home: Path, rows: int) -> None:
     os.environ["DASHBOARD_HOME"] = str(home)
-    from dashboard import store
+    from dashboard import store, users
+    from dashboard.roles import Actor
+
+    # The download button looks the account up again when clicked.
+    users.add(
+        "bench", name="Bench", role="analyst", password=users.random_password(), actor=Actor.cli()
+    )
 
     with store.connect() as con:
         con.execute("SET enable_progress_bar = false")

@@ -148,6 +148,15 @@ def test_row_generator_refuses_other_roles_on_the_server(site: Path, role: str) 
     assert list(exports.tmp_dir().iterdir()) == []
 
 
+def test_row_download_rechecks_the_account_at_the_click(site: Path, downloads: dict) -> None:
+    _run("analyst")
+    generate = downloads["requests-rows_2020-06-08_2020-06-15.csv"]
+    users.set_disabled("ana", True, actor=Actor.cli())  # disabled after the page was drawn
+    with pytest.raises(PermissionDenied):
+        generate()
+    assert _log() == []
+
+
 CHART_PAGE = """
 import pandas as pd
 from datetime import date
