@@ -167,11 +167,16 @@ def _ingest_line(name: str, result) -> str:
 def cmd_export_daily(args: argparse.Namespace) -> int:
     if args.end < args.start:
         raise CliError(f"--end {args.end} is before --start {args.start}")
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        raise CliError(f"--out {args.out}: the folder {Path(args.out).parent} does not exist")
     from dashboard import metrics, store
 
     filters = metrics.Filters.single(args.channel, args.kecamatan, args.service)
     with store.connect(read_only=True) as con:
         text = metrics.daily_csv(con, args.start, args.end, filters)
+    rows = max(text.count("\n") - 1, 0)
+    # Logged before anything leaves the process: an export that cannot be logged is not made.
+    _audit_export(args, filters, rows)
     if args.out:
         out = Path(args.out)
         tmp = out.with_name(out.name + ".part")
@@ -182,8 +187,6 @@ def cmd_export_daily(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    rows = max(text.count("\n") - 1, 0)
-    _audit_export(args, filters, rows)
     if args.out:
         print(f"wrote {rows} days to {args.out}", file=sys.stderr)
     return EXIT_OK

@@ -466,3 +466,26 @@ def test_init_prints_no_streamlit_noise(home: Path) -> None:
         home, "users", "add", "budi", "--role", "staff", "--name", "Budi", stdin="abcdefgh123\n"
     )
     assert done.returncode == 0 and done.stderr == ""
+
+
+def test_export_to_a_missing_folder_is_refused_and_not_logged(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "tidak_ada" / "daily.csv"
+    code, out, err = run(
+        capsys,
+        "export",
+        "daily",
+        "--start",
+        "2020-06-08",
+        "--end",
+        "2020-06-09",
+        "--out",
+        str(target),
+    )
+    assert code == 1 and out == ""
+    assert_one_line_error(err)
+    assert "does not exist" in err
+    assert not target.parent.exists()
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM export_audit").fetchone()[0] == 0
