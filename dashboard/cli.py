@@ -280,6 +280,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     did_something = False
     pii.load_key()
+    # The sign-in cookie key too, now rather than on the first page load of the server.
+    from dashboard import auth
+
+    auth.cookie_key()
     with store.connect() as con:
         capacity.ensure_holidays(con, range(2015, date.today().year + 3))
     password = users.ensure_first_admin()

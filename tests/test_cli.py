@@ -372,7 +372,8 @@ def test_init_then_already_set_up(home: Path, capsys: pytest.CaptureFixture[str]
     assert "DEMO" in out
     for name in ("demo_head", "demo_staff", "demo_analyst", "demo_admin"):
         assert name in out
-    assert (home / "secrets" / "pii.key").exists()
+    for secret in ("pii.key", "cookie_key"):
+        assert (home / "secrets" / secret).stat().st_mode & 0o077 == 0  # 0600: owner only
     with store.connect(read_only=True) as con:
         assert store.is_demo(con)
         assert con.execute("SELECT count(*) FROM requests").fetchone()[0] > 1000
