@@ -1,0 +1,316 @@
+"""Data quality and imports (staff, admin): load a log file, and see what the imports did.
+
+An upload form (CSV, XLSX or Parquet; the log's kind from its header unless chosen)
+that imports through `ingest.ingest_file` and shows all five numbers of the import
+(read, inserted, updated, unchanged, quarantined); a refused file shows what to fix
+and changes nothing. Below: the import ledger, the quarantined rows with their reasons
+(filterable, a page at a time), appointments whose request is not known yet, and rows
+that contradict each other. None of this follows the period or the filters: it is
+about the files, not the days.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, config, i18n, ingest, queries, roles, store, ui
+from dashboard.i18n import t
+
+ctx = ui.page_setup("data_quality", "data_quality")
+
+ui.page_header(ctx, caption=t("dq.caption"))
+
+KINDS = ("", "requests", "appointments")
+PAGE_SIZE = 50
+_LAST_IMPORT = "dq_last_import"
+RESULT_NUMBERS = ("rows_read", "inserted", "updated", "unchanged", "quarantined")
+
+
+def _safe_name(name: str) -> str:
+    """The uploaded file's own name without any folder part (it names the temp copy,
+    so ingest's messages speak of the file the person chose)."""
+    base = Path(name or "").name.strip()
+    return base if base not in ("", ".", "..") else "upload"
+
+
+def import_upload(uploaded, kind: str) -> None:
+    """Save the upload to a private temp folder, import it, remember the outcome.
+
+    The copy lives under `$DASHBOARD_HOME/tmp` only for the import and is removed
+    whatever happens. A refused file (IngestError) leaves the store as it was.
+    """
+    name = _safe_name(uploaded.name)
+    tmp_root = config.home() / "tmp"
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=tmp_root))
+    bar = st.progress(0.0, text=t("dq.upload.progress", name=name))
+
+    def progress(fraction: float, _message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=t("dq.upload.progress", name=name))
+
+    outcome: dict
+    try:
+        target = folder / name
+        with target.open("wb") as fh:
+            uploaded.seek(0)
+            shutil.copyfileobj(uploaded, fh)
+        result = ingest.ingest_file(
+            target, kind or None, actor=ctx.actor, display_name=name, progress=progress
+        )
+        outcome = {"ok": True, **asdict(result)}
+    except ingest.IngestError as exc:
+        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.refused", reason=exc)}
+    except store.StoreBusy:
+        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.busy")}
+    except roles.PermissionDenied:
+        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.denied")}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        bar.empty()
+    if outcome["ok"]:
+        # New data: every cached number on every page is now stale.
+        cache.clear()
+    st.session_state[_LAST_IMPORT] = outcome
+
+
+def show_outcome(outcome: dict) -> None:
+    if not outcome["ok"]:
+        st.error(
+            f"**{t('dq.upload.refused_title', name=outcome['file_name'])}**\n\n"
+            f"{outcome['message']}",
+            icon=":material/block:",
+        )
+        return
+    st.success(
+        t(
+            "dq.upload.done",
+            name=outcome["file_name"],
+            kind=t(f"dq.kind.{outcome['kind']}"),
+        ),
+        icon=":material/task_alt:",
+    )
+    numbers = st.columns(len(RESULT_NUMBERS))
+    for column, key in zip(numbers, RESULT_NUMBERS, strict=True):
+        column.metric(t(f"dq.result.{key}"), i18n.fmt_int(outcome[key]), border=True)
+    st.caption(
+        t(
+            "dq.result.more",
+            orphans=i18n.fmt_int(outcome["orphans"]),
+            warnings=i18n.fmt_int(outcome["warnings"]),
+        )
+    )
+    if outcome["quarantined"]:
+        st.caption(t("dq.result.quarantine_hint"))
+
+
+def local_table(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The columns a person reads, with translated headers and dates the office's way."""
+    out = pd.DataFrame(index=frame.index)
+    for column in columns:
+        values = frame[column]
+        if column in ("started_at", "finished_at", "received_at", "happened_at"):
+            values = values.map(
+                lambda v: i18n.fmt_datetime(pd.Timestamp(v).to_pydatetime()) if pd.notna(v) else ""
+            )
+        elif column == "scheduled_date":
+            values = values.map(
+                lambda v: i18n.fmt_date(pd.Timestamp(v).date()) if pd.notna(v) else ""
+            )
+        elif column == "kind":
+            values = values.map(
+                lambda v: t(f"dq.kind.{v}") if f"dq.kind.{v}" in i18n.STRINGS else v
+            )
+        out[t(f"dq.col.{column}")] = values
+    return out
+
+
+# ---------------------------------------------------------------- upload
+st.subheader(t("dq.upload"))
+if not ctx.actor.can("import"):
+    st.info(t("dq.upload.denied"), icon=":material/lock:")
+else:
+    st.caption(t("dq.upload.caption"))
+    with st.form("dq_upload", clear_on_submit=True):
+        uploaded = st.file_uploader(
+            t("dq.upload.file"), type=["csv", "xlsx", "parquet"], key="dq_upload_file"
+        )
+        kind = st.selectbox(
+            t("dq.upload.kind"),
+            options=list(KINDS),
+            format_func=lambda k: t(f"dq.kind.{k or 'auto'}"),
+            key="dq_upload_kind",
+        )
+        submitted = st.form_submit_button(t("dq.upload.submit"), type="primary")
+    if submitted:
+        if uploaded is None:
+            st.warning(t("dq.upload.none"), icon=":material/upload_file:")
+        else:
+            import_upload(uploaded, kind)
+    if _LAST_IMPORT in st.session_state:
+        show_outcome(st.session_state[_LAST_IMPORT])
+
+# ---------------------------------------------------------------- ledger
+history = cache.call(queries.import_history, 200)
+orphan_total = cache.call(ingest.orphan_count)
+warning_total = cache.call(ingest.consistency_warning_count)
+quarantine_total = cache.call(queries.quarantine_count)
+
+tiles = st.columns(4)
+tiles[0].metric(t("dq.tile.imports"), i18n.fmt_int(len(history)), border=True)
+tiles[1].metric(
+    t("dq.tile.quarantined"),
+    i18n.fmt_int(quarantine_total),
+    help=t("dq.tile.quarantined.help"),
+    border=True,
+)
+tiles[2].metric(
+    t("dq.tile.orphans"), i18n.fmt_int(orphan_total), help=t("dq.orphans.caption"), border=True
+)
+tiles[3].metric(
+    t("dq.tile.warnings"), i18n.fmt_int(warning_total), help=t("dq.warnings.caption"), border=True
+)
+
+st.subheader(t("dq.history"))
+if history.empty:
+    st.info(t("dq.history.none"), icon=":material/inbox:")
+else:
+    st.caption(t("dq.history.caption"))
+    st.dataframe(
+        local_table(
+            history,
+            (
+                "import_id",
+                "file_name",
+                "kind",
+                *RESULT_NUMBERS,
+                "orphans",
+                "warnings",
+                "imported_by",
+                "started_at",
+            ),
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+# ---------------------------------------------------------------- quarantine
+st.subheader(t("dq.quarantine"))
+if quarantine_total == 0:
+    st.caption(t("dq.quarantine.none"))
+else:
+    st.caption(t("dq.quarantine.caption"))
+    imports = cache.call(queries.quarantine_imports)
+    import_labels = {
+        int(row.import_id): t(
+            "dq.quarantine.import_option",
+            id=int(row.import_id),
+            name=row.file_name,
+            n=i18n.fmt_int(row.quarantined),
+        )
+        for row in imports.itertuples(index=False)
+    }
+    pick = st.columns(3)
+    import_id = pick[0].selectbox(
+        t("dq.quarantine.filter_import"),
+        options=[None, *import_labels],
+        format_func=lambda i: t("dq.quarantine.all_imports") if i is None else import_labels[i],
+        key="dq_q_import",
+    )
+    summary = cache.call(queries.quarantine_summary, import_id)
+    column_options = [
+        queries.WHOLE_ROW if pd.isna(c) else str(c) for c in summary["column_name"].tolist()
+    ]
+    if st.session_state.get("dq_q_column") not in (None, *column_options):
+        st.session_state["dq_q_column"] = None  # that column has nothing in this import
+    column = pick[1].selectbox(
+        t("dq.quarantine.filter_column"),
+        options=[None, *column_options],
+        format_func=lambda c: (
+            t("dq.quarantine.all_columns")
+            if c is None
+            else (t("dq.quarantine.whole_row") if c == queries.WHOLE_ROW else c)
+        ),
+        key="dq_q_column",
+    )
+    reason = pick[2].text_input(
+        t("dq.quarantine.filter_reason"),
+        key="dq_q_reason",
+        placeholder=t("dq.quarantine.reason_placeholder"),
+    )
+    where = {"import_id": import_id, "column": column, "reason": reason or None}
+    matching = cache.call(queries.quarantine_count, **where)
+    pages = max(1, math.ceil(matching / PAGE_SIZE))
+    if st.session_state.get("dq_q_page", 1) > pages:
+        st.session_state["dq_q_page"] = 1  # the filter changed under a later page
+    page = 1
+    if pages > 1:
+        page = int(
+            st.number_input(
+                t("dq.quarantine.page", pages=pages),
+                min_value=1,
+                max_value=pages,
+                step=1,
+                key="dq_q_page",
+            )
+        )
+    st.caption(
+        t(
+            "dq.quarantine.count",
+            n=i18n.fmt_int(matching),
+            first=i18n.fmt_int(min(matching, (page - 1) * PAGE_SIZE + 1)),
+            last=i18n.fmt_int(min(matching, page * PAGE_SIZE)),
+        )
+    )
+    if matching:
+        rows = cache.call(
+            queries.quarantine_rows, **where, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+        st.dataframe(
+            local_table(
+                rows, ("import_id", "file_name", "row_number", "column_name", "reason", "raw")
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+# ---------------------------------------------------------------- orphans and warnings
+left, right = st.columns(2)
+with left:
+    st.subheader(t("dq.orphans"))
+    st.caption(t("dq.orphans.caption"))
+    if orphan_total == 0:
+        st.caption(t("dq.orphans.none"))
+    else:
+        orphans = cache.call(ingest.orphan_appointments, 200)
+        st.dataframe(
+            local_table(
+                orphans, ("appointment_id", "request_id", "scheduled_date", "status", "import_id")
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        if orphan_total > len(orphans):
+            st.caption(t("dq.first_n", n=i18n.fmt_int(len(orphans))))
+with right:
+    st.subheader(t("dq.warnings"))
+    st.caption(t("dq.warnings.caption"))
+    if warning_total == 0:
+        st.caption(t("dq.warnings.none"))
+    else:
+        warnings = cache.call(ingest.consistency_warnings, 200)
+        st.dataframe(
+            local_table(
+                warnings, ("kind", "appointment_id", "request_id", "received_at", "happened_at")
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        if warning_total > len(warnings):
+            st.caption(t("dq.first_n", n=i18n.fmt_int(len(warnings))))
