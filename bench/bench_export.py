@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> dict:
         "python_empty_s": _median_of([py, "-c", "pass"], 5),
         "import_duckdb_s": _median_of([py, "-c", "import duckdb"], 5),
         "import_cli_export_path_s": _median_of(
-            [py, "-c", "from dashboard import cli, metrics, store, exports"], 5
+            [py, "-c", "from dashboard import cli, metrics, store, capacity"], 5
         ),
         "metrics_daily_csv_in_process_s": _metrics_in_process(path, 5),
     }
