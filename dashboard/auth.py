@@ -53,6 +53,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 #: One client (IP) trying many names is also slowed down; offices share one IP, so high.
 MAX_CLIENT_FAILURES = 30
+_SHARED_CLIENTS = frozenset({"unknown", "127.0.0.1", "::1"})
 
 _SIGNED_IN_AT = "_auth_signed_in_at"
 _FLASH = "_auth_flash"
@@ -187,10 +188,12 @@ def locked_until(username: str, *, now: datetime | None = None) -> datetime | No
 
 
 def client_locked_until(client: str | None, *, now: datetime | None = None) -> datetime | None:
-    if not client or client == "unknown":
+    # Loopback means a reverse proxy in front: every person shares that address, and
+    # locking it would let one stranger lock the whole office out.
+    if not client or client in _SHARED_CLIENTS:
         return None
     now = now or _now()
-    times = _recent_failures(now, lambda r: r.get("client") == client)
+    times = _recent_failures(now, lambda r: _client_ip_only(str(r.get("client"))) == client)
     return _lock_end(times, MAX_CLIENT_FAILURES, now)
 
 
@@ -254,6 +257,20 @@ def token_acceptable(token: dict[str, Any]) -> bool:
     )
 
 
+_DUMMY_HASH: list[bytes] = []
+
+
+def _equalize_timing(password: str) -> None:
+    """The library answers at once for an unknown name but spends ~0.3 s in bcrypt for a
+    known one, which tells a stranger which names exist; spend the same time here."""
+    import bcrypt  # noqa: PLC0415
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt()))
+    with contextlib.suppress(ValueError):
+        bcrypt.checkpw(password.encode("utf-8")[:72], _DUMMY_HASH[0])
+
+
 def _hook_login(authenticator: stauth.Authenticate) -> None:
     """Throttle and log password attempts; refuse revoked cookies. Per instance only."""
     original = authenticator.authentication_controller.login
@@ -269,6 +286,13 @@ def _hook_login(authenticator: stauth.Authenticate) -> None:
                 st.session_state["authentication_status"] = False
                 st.session_state[_FLASH] = ("locked", _local_time(until))
                 return False
+            if (
+                name
+                not in authenticator.authentication_controller.authentication_model.credentials[
+                    "usernames"
+                ]
+            ):
+                _equalize_timing(password or "")
             ok = original(username, password, *args, **kwargs)
             if ok:
                 st.session_state[_SIGNED_IN_AT] = time.time()

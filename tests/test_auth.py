@@ -117,6 +117,10 @@ def test_one_client_trying_many_names_is_locked(home: Path) -> None:
     assert auth.client_locked_until("10.9.9.9", now=now) is not None
     assert auth.client_locked_until("10.0.0.1", now=now) is None
     assert auth.client_locked_until("unknown", now=now) is None
+    # Behind a reverse proxy everyone is 127.0.0.1: that address is never locked.
+    for i in range(auth.MAX_CLIENT_FAILURES):
+        _fail(f"guess{i}", T0 + timedelta(seconds=i), client="127.0.0.1 (forwarded for 1.2.3.4)")
+    assert auth.client_locked_until("127.0.0.1", now=now) is None
 
 
 def test_cookie_key_is_random_per_installation_and_private(home: Path, tmp_path: Path) -> None:
@@ -275,3 +279,14 @@ def test_sign_out_ends_the_session(accounts: Path, tmp_path: Path) -> None:
     assert users.get("ani").tokens_valid_after >= before  # its cookies are revoked
     at.run()
     assert "SECRET-DATA" not in _markdown(at)
+
+
+def test_unknown_names_cost_a_bcrypt_check_too(
+    accounts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spent: list[str] = []
+    monkeypatch.setattr(auth, "_equalize_timing", spent.append)
+    at = _sign_in(_page(tmp_path).run(), "mallory", "guess-1")
+    assert spent == ["guess-1"]  # no quick "no such user" answer to time
+    _sign_in(at, "ani", "wrong-password")
+    assert spent == ["guess-1"]  # a known name pays in the library's own check
