@@ -579,9 +579,16 @@ REJECTION_REASONS: dict[str, str] = {
 }
 
 
-def _period_axis(grain: str, lang: str) -> tuple[alt.X, str]:
-    title = t("chart.week", lang) if grain == "week" else t("chart.date", lang)
-    return _x_date(title), title
+def _period_axis(grain: str, lang: str, labels: list[str] | None = None) -> tuple[alt.X, str]:
+    """Days on a time axis; weeks as one band each (on a time axis a week's bar would be
+    a day wide), labelled with their first day, in order."""
+    if grain == "week":
+        title = t("chart.week", lang)
+        if labels is not None:
+            order = list(dict.fromkeys(labels))
+            return alt.X("label:N", title=title, sort=order, axis=alt.Axis(labelAngle=-40)), title
+        return _x_date(title), title
+    return _x_date(t("chart.date", lang)), t("chart.date", lang)
 
 
 def screening_funnel(frame: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMixin:
@@ -711,11 +718,12 @@ def rejections_by_reason(
         }
     )
     data["reason_label"] = [t(f"screening.reason.{r}", lang) for r in data["reason"]]
+    data = data.sort_values("date", kind="stable")
     reasons = list(REJECTION_REASONS)
     label_expr = " : ".join(
         f"datum.value === '{r}' ? '{t(f'screening.reason.{r}', lang)}'" for r in reasons
     )
-    x, title = _period_axis(grain, lang)
+    x, title = _period_axis(grain, lang, list(data["label"]))
     chart = (
         alt.Chart(data)
         .mark_bar()
@@ -741,7 +749,7 @@ def rejections_by_reason(
                 ),
             ],
         )
-        .properties(height=240)
+        .properties(height=300)
     )
     return finish(chart, lang)
 
@@ -819,7 +827,7 @@ def temperature_histogram(
     text = mark.mark_text(align="left", dx=4, dy=-6, color=CAP_COLOR, baseline="top").encode(
         x="x:Q", y=alt.value(0), text="text:N"
     )
-    return finish(alt.layer(bars, rule, text).properties(height=240), lang)
+    return finish(alt.layer(bars, rule, text).properties(height=300), lang)
 
 
 def channel_share(
@@ -841,7 +849,8 @@ def channel_share(
         }
     )
     data["channel_label"] = [i18n.channel_label(c, lang) for c in data["channel"]]
-    x, title = _period_axis(grain, lang)
+    data = data.sort_values("date", kind="stable")
+    x, title = _period_axis(grain, lang, list(data["label"]))
     chart = (
         alt.Chart(data)
         .mark_bar()
@@ -862,7 +871,7 @@ def channel_share(
                 alt.Tooltip("requests:Q", title=t("chart.requests", lang), format=",d"),
             ],
         )
-        .properties(height=260)
+        .properties(height=320)
     )
     return finish(chart, lang)
 
@@ -902,7 +911,8 @@ def channel_outcomes(frame: pd.DataFrame, lang: str | None = None) -> alt.TopLev
             y=alt.Y("channel_label:N", title=None, sort=order),
             yOffset=alt.YOffset("measure:N", sort=[of_requests, of_recorded]),
             x=alt.X("share:Q", title=t("channels.chart.share", lang), axis=alt.Axis(format="%")),
-            color=channel_color(lang),
+            # The axis names the channels; the colour keeps them recognisable.
+            color=channel_color(lang).legend(None),
             opacity=alt.Opacity(
                 "measure:N",
                 title=None,
@@ -916,7 +926,8 @@ def channel_outcomes(frame: pd.DataFrame, lang: str | None = None) -> alt.TopLev
                 alt.Tooltip("count:Q", title=t("channels.chart.count", lang), format=",d"),
             ],
         )
-        .properties(height=max(120, 56 * frame["channel"].nunique()))
+        # Room for two bars per channel plus the axis and the legend below.
+        .properties(height=64 * max(1, frame["channel"].nunique()) + 110)
     )
     return finish(chart, lang)
 
@@ -954,7 +965,7 @@ def lead_time_by_channel(
     bars = base.mark_bar().encode(
         y=y,
         x=alt.X("median:Q", title=t("chart.lead_days", lang)),
-        color=channel_color(lang),
+        color=channel_color(lang).legend(None),
         tooltip=tooltip,
     )
     p90 = base.mark_tick(color="#333333", thickness=2, size=18).encode(
@@ -962,7 +973,7 @@ def lead_time_by_channel(
     )
     mark = alt.Chart(pd.DataFrame({"x": [mark_days], "text": [t("chart.mark_14", lang)]}))
     rule = mark.mark_rule(color=CAP_COLOR, strokeDash=[6, 3], strokeWidth=2).encode(x="x:Q")
-    return finish(alt.layer(bars, p90, rule).properties(height=max(120, 44 * len(data))), lang)
+    return finish(alt.layer(bars, p90, rule).properties(height=48 * max(1, len(data)) + 70), lang)
 
 
 def kecamatan_channel_heatmap(
@@ -1021,4 +1032,4 @@ def kecamatan_channel_heatmap(
             alt.datum.requests > top * 0.6, alt.value("white"), alt.value("#222222")
         ),
     )
-    return finish(alt.layer(cells, text).properties(height=max(120, 28 * len(rows) + 40)), lang)
+    return finish(alt.layer(cells, text).properties(height=30 * max(1, len(rows)) + 150), lang)
