@@ -450,8 +450,6 @@ def _sidebar(ctx: PageContext, facts: Mapping[str, Any], anchor: date, today: da
             st.caption(t("status.last_import", when=i18n.fmt_datetime(ctx.last_import)))
         else:
             st.caption(t("status.no_import"))
-        if ctx.is_demo:
-            st.caption(t("status.demo"))
         auth.logout_button()
 
 
