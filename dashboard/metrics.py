@@ -115,7 +115,8 @@ FROM requests AS r
 WHERE (len(CAST(f_channels AS VARCHAR[])) = 0
        OR list_contains(CAST(f_channels AS VARCHAR[]), r.channel))
   AND (len(CAST(f_kecamatan AS VARCHAR[])) = 0
-       OR list_contains(CAST(f_kecamatan AS VARCHAR[]), r.kecamatan_key))
+       OR list_contains(list_transform(CAST(f_kecamatan AS VARCHAR[]), lambda k: lower(trim(k))),
+                        r.kecamatan_key))
   AND (len(CAST(f_services AS VARCHAR[])) = 0
        OR list_contains(CAST(f_services AS VARCHAR[]), r.service))
 """,
@@ -250,10 +251,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]
 
 
 def _filter_params(filters: Filters) -> dict[str, Any]:
-    """The bound filter values (kecamatan normalised like `kecamatan_key`)."""
+    """The bound filter values; kecamatan is normalised in SQL with lower(trim(...)),
+    exactly as ingest builds `kecamatan_key`."""
     return {
         "f_channels": list(filters.channels),
-        "f_kecamatan": [k.strip().lower() for k in filters.kecamatan],
+        "f_kecamatan": list(filters.kecamatan),
         "f_services": list(filters.services),
     }
 

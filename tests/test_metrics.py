@@ -221,3 +221,23 @@ def test_filters_normalise_inputs() -> None:
     assert not Filters().active and Filters(services=("kk",)).active
     assert Filters(services=("kk", "ktp_el")).backlog_applies
     assert not Filters(services=("kk",)).backlog_applies
+
+
+def test_importing_metrics_does_not_import_pandas() -> None:
+    # The CLI's `export daily` is benchmarked against a bare DuckDB query: pandas alone
+    # would cost ~0.5 s of start-up, so metrics and capacity import it only when a
+    # function returns a DataFrame.
+    import subprocess
+    import sys
+
+    from dashboard import config
+
+    code = "import sys, dashboard.metrics, dashboard.capacity; print('pandas' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=config.PROJECT_ROOT,
+    )
+    assert out.stdout.strip() == "False"
