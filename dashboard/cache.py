@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -157,9 +156,3 @@ def store_info(con: Any) -> dict[str, Any]:
 def sidebar_facts() -> dict[str, Any]:
     """`store_info` through the cache (keyed by the data version like everything else)."""
     return call(store_info)
-
-
-def _as_date(value: date | datetime | None) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    return value

@@ -410,3 +410,56 @@ def test_ranges_anchor_and_previous_period() -> None:
         date(2020, 6, 1),
         date(2020, 6, 5),
     )
+
+
+def test_custom_dates_from_the_picker_go_to_the_url(site: Path) -> None:
+    at = _app("head", "overview", {"period": "last7"})
+    at.selectbox(key="ui_period").set_value("custom").run()
+    # Switching to custom starts from the range shown before (06-04..06-10).
+    assert at.date_input(key="ui_dates").value == (date(2020, 6, 4), date(2020, 6, 10))
+    at.date_input(key="ui_dates").set_value((date(2020, 6, 6), date(2020, 6, 10))).run()
+    params = {k: at.query_params[k] for k in ("period", "start", "end")}
+    assert {k: v if isinstance(v, str) else v[0] for k, v in params.items()} == LATE
+    assert _tiles(at)["Terekam / kuota"][0] == "3 / 37"
+
+
+# ---------------------------------------------------------------- chart builders
+
+
+def test_charts_speak_the_pages_language_and_refuse_raw_rows() -> None:
+    from dashboard import charts
+
+    frame = pd.DataFrame(
+        {"date": pd.date_range("2020-06-01", periods=3), "recorded": [1, 2, 3], "cap": [10, 10, 0]}
+    )
+    spec_id = charts.throughput(frame, "id").to_dict()
+    spec_en = charts.throughput(frame, "en").to_dict()
+    assert spec_id["config"]["locale"]["number"]["decimal"] == ","
+    assert spec_id["config"]["locale"]["number"]["thousands"] == "."
+    assert "Agu" in spec_id["config"]["locale"]["time"]["shortMonths"]
+    assert spec_en["config"]["locale"]["number"]["thousands"] == ","
+    # The cap is drawn as a stepped line over the bars.
+    marks = [layer["mark"]["type"] for layer in spec_id["layer"]]
+    assert marks == ["bar", "line"]
+    assert spec_id["layer"][1]["mark"]["interpolate"] == "step"
+    too_many = pd.DataFrame(
+        {
+            "date": pd.date_range("2000-01-01", periods=charts.MAX_ROWS + 1),
+            "recorded": 0,
+            "cap": 0,
+        }
+    )
+    with pytest.raises(ValueError, match="at most 5000"):
+        charts.throughput(too_many)
+
+
+def test_channel_colours_are_fixed_in_every_channel_chart() -> None:
+    from dashboard import charts
+
+    frame = pd.DataFrame(
+        {"date": [date(2020, 6, 1)] * 2, "channel": ["walk_in", "whatsapp"], "requests": [3, 4]}
+    )
+    color = charts.requests_by_channel(frame, "en").to_dict()["encoding"]["color"]
+    assert color["scale"]["domain"] == ["whatsapp", "walk_in", "online", "app"]
+    assert color["scale"]["range"] == list(charts.CHANNEL_COLORS.values())
+    assert "Walk-in" in color["legend"]["labelExpr"]
