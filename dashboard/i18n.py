@@ -829,7 +829,7 @@ register(
         "dq.quarantine.page": ("Halaman (dari {pages})", "Page (of {pages})"),
         "dq.quarantine.count": (
             "{n} baris cocok; ditampilkan {first}–{last}.",
-            "{n} rows match; showing {first}–{last}.",
+            "Rows matching: {n}; showing {first}–{last}.",
         ),
         "dq.orphans": ("Jadwal tanpa permohonan", "Appointments without a request"),
         "dq.orphans.caption": (

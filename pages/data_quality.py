@@ -74,10 +74,12 @@ def import_upload(uploaded, kind: str) -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         bar.empty()
-    if outcome["ok"]:
-        # New data: every cached number on every page is now stale.
-        cache.clear()
     st.session_state[_LAST_IMPORT] = outcome
+    if outcome["ok"]:
+        # New data: every cached number is stale, and so is what the sidebar drew above
+        # (last import, date range, filter options): clear, then draw the page again.
+        cache.clear()
+        st.rerun()
 
 
 def show_outcome(outcome: dict) -> None:

@@ -388,3 +388,15 @@ def test_chart_data_is_aggregated_json_safe(small_store: Path) -> None:
             assert "layer" in spec or "mark" in spec
             for frame in chart_frames(chart):
                 assert not frame.astype(str).apply(lambda c: c.str.match(r"^[AR]\d+$")).any().any()
+
+
+def test_first_upload_into_an_empty_store_refreshes_the_sidebar(accounts: Path) -> None:
+    at = open_page("data_quality", "staff")
+    assert "Belum ada data yang diimpor." in texts(at.sidebar, "caption")
+    at = _submit(at, "permohonan_juni.csv", UPLOAD_CSV)
+    # All seven rows are new here except the three bad ones.
+    shown = metrics_shown(at)
+    assert (shown["Baris dibaca"], shown["Baru"], shown["Dikarantina"]) == ("7", "4", "3")
+    # The page was drawn again after the import: the sidebar knows about it too.
+    assert "Impor terakhir" in texts(at.sidebar, "caption")
+    assert "permohonan_juni.csv diimpor" in texts(at, "success")
