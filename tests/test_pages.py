@@ -463,3 +463,24 @@ def test_channel_colours_are_fixed_in_every_channel_chart() -> None:
     assert color["scale"]["domain"] == ["whatsapp", "walk_in", "online", "app"]
     assert color["scale"]["range"] == list(charts.CHANNEL_COLORS.values())
     assert "Walk-in" in color["legend"]["labelExpr"]
+
+
+def test_reset_clears_the_filters_from_the_url(site: Path) -> None:
+    at = _app("head", "overview", {**WHOLE, "channel": "whatsapp", "kecamatan": "juai"})
+    assert _tiles(at)["Terekam / kuota"][0] == "0 / 77"  # no WhatsApp request from Juai recorded
+    at.button(key="ui_reset_filters").click().run()
+    assert "channel" not in at.query_params and "kecamatan" not in at.query_params
+    assert "period" not in at.query_params  # back to the default: last 30 days
+    assert "Periode 12 Mei 2020 – 10 Jun 2020" in _texts(at)
+    # Cap 05-12..05-31: 14 weekdays less Ascension (05-21) and Idul Fitri (Mon 05-25)
+    # = 12 open days x 10 = 120, plus 77 in 06-01..06-10.
+    assert _tiles(at)["Terekam / kuota"][0] == "6 / 197"
+
+
+def test_demo_data_carries_a_banner_on_every_page(site: Path) -> None:
+    with store.connect() as con:
+        store.set_meta(con, "demo", "true")
+        store.bump_data_version(con)
+    for page in MY_PAGES:
+        at = _app("head", page, WHOLE)
+        assert "DATA DEMO" in "\n".join(w.value for w in at.warning), page
