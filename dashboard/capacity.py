@@ -167,7 +167,10 @@ def cap_on(con: duckdb.DuckDBPyConnection, day: date) -> tuple[int, str]:
 
 
 def _covered_years(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
-    raw = store.get_meta(con, _META_HOLIDAYS)
+    # fetchall, not store.get_meta's fetchone: DuckDB 2.0 keeps a half-fetched result
+    # open, and the next register() on this connection would refuse to run.
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [_META_HOLIDAYS]).fetchall()
+    raw = rows[0][0] if rows else None
     if not raw:
         return None
     low, _, high = raw.partition("..")
