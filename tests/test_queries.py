@@ -377,3 +377,64 @@ def test_empty_store(home: Path) -> None:
         assert queries.quarantine_count(connection) == 0
         funnel = queries.screening_funnel(connection, START, END)
         assert funnel["appointments"].sum() == 0
+
+
+# ------------------------------------------- consistency with the contract's metrics
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(channels=("whatsapp",)),
+        Filters(kecamatan=(" PARINGIN ",)),
+        Filters(services=("kk",)),
+        Filters(channels=("walk_in",), kecamatan=("halong",)),
+    ],
+    ids=["all", "whatsapp", "paringin", "kk", "walk_in-halong"],
+)
+def test_page_figures_agree_with_the_metrics_on_the_shared_fixture(
+    home: Path, filters: Filters
+) -> None:
+    """On the metrics helper's fixture store (tests/fixtures.py), the page figures add up
+    to the contract's daily metrics under every filter: one definition of each number."""
+    from tests.fixtures import FIXTURE_END, FIXTURE_START, build_fixture_store
+
+    build_fixture_store(home)
+    with store.connect() as con:
+        daily = metrics.daily(con, FIXTURE_START, FIXTURE_END, filters)
+        rates = metrics.rates(con, FIXTURE_START, FIXTURE_END, filters)
+        funnel = dict(
+            _rows(
+                queries.screening_funnel(con, FIXTURE_START, FIXTURE_END, filters),
+                "stage",
+                "appointments",
+            )
+        )
+        for stage, column in (
+            ("scheduled", "scheduled"),
+            ("checked_in", "checked_in"),
+            ("turned_away", "screening_rejected"),
+            ("recorded", "recorded"),
+            ("no_show", "no_show"),
+        ):
+            assert funnel[stage] == daily[column].sum() == rates[column], stage
+        share = queries.channel_share(con, FIXTURE_START, FIXTURE_END, filters, grain="day")
+        per_channel = share.groupby("channel")["requests"].sum().to_dict()
+        for channel in metrics.CHANNELS:
+            assert per_channel.get(channel, 0) == daily[f"requests_{channel}"].sum(), channel
+        outcomes = queries.channel_outcomes(con, FIXTURE_START, FIXTURE_END, filters)
+        assert outcomes["requests"].sum() == daily["requests"].sum()
+        # Recordings by channel miss only the orphan (which has no channel), unfiltered.
+        orphans_recorded = 0 if filters.active else 1  # A09, recorded 06-08
+        assert outcomes["recorded"].sum() + orphans_recorded == daily["recorded"].sum()
+        grid = queries.kecamatan_channel(con, FIXTURE_START, FIXTURE_END, filters)
+        assert grid["requests"].sum() == daily["requests"].sum()
+        series = queries.rejection_rate_series(con, FIXTURE_START, FIXTURE_END, filters, "week")
+        assert series["checked_in"].sum() == rates["checked_in"]
+        assert series["screening_rejected"].sum() == rates["screening_rejected"]
+        checks = queries.screening_checks(con, FIXTURE_START, FIXTURE_END, filters)
+        assert checks["checked_in"] == rates["checked_in"]
+        bins = queries.temperature_bins(con, FIXTURE_START, FIXTURE_END, filters)
+        assert bins["checked_in"].sum() == checks["measured"]
+        assert bins["turned_away"].sum() <= rates["screening_rejected"]
