@@ -114,28 +114,6 @@ SERVICES: dict[str, tuple[str, ...]] = {"ktp_el": ("ktp_el", "e_ktp", "ektp", "k
 _TRUE = ("ya", "yes", "y", "true", "1")
 _FALSE = ("tidak", "no", "n", "false", "0")
 
-# Timestamp forms of CONTRACT 1.3, most common first (try_strptime stops at the first hit).
-_NAIVE_FORMATS = [
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%dT%H:%M:%S.%f",
-]
-for _sep in "/-.":
-    _d = f"%d{_sep}%m{_sep}%Y"
-    _NAIVE_FORMATS += [f"{_d} %H:%M", f"{_d} %H.%M", _d, f"{_d} %H:%M:%S", f"{_d} %H.%M.%S"]
-_OFFSET_FORMATS = [
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%d %H:%M:%S%z",
-    "%Y-%m-%dT%H:%M%z",
-    "%Y-%m-%d %H:%M%z",
-    "%Y-%m-%dT%H:%M:%S.%f%z",
-    "%Y-%m-%d %H:%M:%S.%f%z",
-]
-
 _STORE_COLUMNS = {
     "requests": [
         "request_id",
@@ -396,10 +374,12 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
             "CREATE TABLE rej_adj AS SELECT line - row_number() OVER (ORDER BY line) AS good_before, "
             "row_number() OVER (ORDER BY line) AS n FROM rej_lines"
         )
+        # ASOF finds, for each good row, how many refused lines came before it; the result
+        # is kept as a table so later scans do not repeat the join.
         con.execute(
-            "CREATE VIEW src AS SELECT s.rowid + 1 + coalesce(("
-            "SELECT max(n) FROM rej_adj WHERE good_before < s.rowid + 1), 0) AS row_no, s.* "
-            "FROM src0 s WHERE s.rowid > 0"
+            "CREATE TABLE src AS SELECT s.rowid + 1 + coalesce(r.n, 0) AS row_no, s.* "
+            "FROM src0 s ASOF LEFT JOIN (SELECT good_before, max(n) AS n FROM rej_adj "
+            "GROUP BY good_before) r ON s.rowid + 1 > r.good_before WHERE s.rowid > 0"
         )
     else:
         con.execute("CREATE VIEW src AS SELECT rowid + 1 AS row_no, * FROM src0 WHERE rowid > 0")
@@ -427,13 +407,14 @@ def _cell_text(value: Any) -> str | None:
 def _load_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, header: list[str]) -> None:
     """Register an Arrow table (any types) as `src(row_no, c0..cN)` of text cells."""
     renamed = table.rename_columns([f"c{i}" for i in range(table.num_columns)])
+    # Row numbers as a spreadsheet would show them (header = row 1), fixed before any scan.
+    renamed = renamed.append_column(
+        "row_no", pa.array(range(2, table.num_rows + 2), type=pa.int64())
+    )
     con.register("arrow_in", renamed)
     # Typed timestamps/dates/numbers become their canonical text; the SQL parses them back.
-    casts = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(len(header)))
-    con.execute(
-        f"CREATE TABLE src AS SELECT row_number() OVER () + 1 AS row_no{', ' if casts else ''}{casts} "  # noqa: S608 - generated names c0..cN
-        "FROM arrow_in"
-    )
+    casts = "".join(f", CAST(c{i} AS VARCHAR) AS c{i}" for i in range(len(header)))
+    con.execute(f"CREATE TABLE src AS SELECT row_no{casts} FROM arrow_in")  # noqa: S608 - c0..cN
     con.unregister("arrow_in")
 
 
@@ -506,15 +487,44 @@ def _enum_sql(expr: str, mapping: dict[str, tuple[str, ...]]) -> str:
     return f"CASE {whens} END"
 
 
-def _ts_sql(expr: str) -> str:
-    """Any timestamp form of CONTRACT 1.3 -> office-local TIMESTAMP, NULL if not a date.
+# Offsets come only after a time: `...08:15+08:00`, `...17:30:00Z`, `...08:15+0800`.
+_OFFSET_RE = r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
+# Everything DuckDB's own cast does not take: day-first dates, `.` as time separator.
+_SLOW_RE = (
+    r"^(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}))"
+    r"(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$"
+)
+_SLOW_GROUPS = "['y', 'm', 'd', 'd2', 'm2', 'y2', 'hh', 'mi', 'ss']"
 
-    Check the year with `_year_ok_sql` afterwards (a separate layer, so this runs once).
+
+def _ts_layers(v: str, c: str) -> tuple[str, str, str]:
+    """SQL for three query layers that parse timestamp column `v` into `t_{c}`.
+
+    DuckDB's cast takes ISO forms fast; only what it refuses (about a quarter of rows
+    in real logs) goes through the regex. Offsets are converted to office time ($tz).
+    Each layer's expression is evaluated once (no expression is repeated per row).
     """
-    return (
-        f"coalesce(try_strptime({expr}, $naive), "
-        f"timezone($tz, try_strptime(regexp_replace({expr}, '[zZ]$', '+00:00'), $offset)))"
+    fast = (
+        f"CASE WHEN regexp_matches({v}, '{_OFFSET_RE}') "
+        f"THEN timezone($tz, try_cast({v} AS TIMESTAMPTZ)) "
+        f"ELSE try_cast({v} AS TIMESTAMP) END AS f_{c}"
     )
+    slow = (
+        f"CASE WHEN f_{c} IS NULL AND {v} IS NOT NULL "
+        f"THEN regexp_extract({v}, '{_SLOW_RE}', {_SLOW_GROUPS}) END AS s_{c}"
+    )
+    s = f"s_{c}"
+    built = (
+        f"coalesce(nullif({s}.y, ''), {s}.y2) || '-' || coalesce(nullif({s}.m, ''), {s}.m2) "
+        f"|| '-' || coalesce(nullif({s}.d, ''), {s}.d2) || ' ' || "
+        f"coalesce(nullif({s}.hh, ''), '0') || ':' || coalesce(nullif({s}.mi, ''), '0') "
+        f"|| ':' || coalesce(nullif({s}.ss, ''), '0')"
+    )
+    final = (
+        f"coalesce(f_{c}, CASE WHEN {s}.y <> '' OR {s}.y2 <> '' "
+        f"THEN try_cast({built} AS TIMESTAMP) END) AS t_{c}"
+    )
+    return fast, slow, final
 
 
 def _year_ok_sql(expr: str) -> str:
@@ -533,17 +543,13 @@ def _quote_value(expr: str) -> str:
     return f"'\"' || left({expr}, 60) || '\"'"
 
 
-def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tuple[str, dict]:
+def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tuple[str, str, dict]:
     """The one SELECT that parses, validates and hashes every row of `src`.
 
     Identifiers in the text are the contract's column names and c0..cN; every value
     (formats, time zone, key pads, header names for the JSON) is a bound parameter.
     """
-    params: dict[str, Any] = {
-        "naive": _NAIVE_FORMATS,
-        "offset": _OFFSET_FORMATS,
-        "tz": config.office_tz(),
-    }
+    params: dict[str, Any] = {"tz": config.office_tz()}
     cols = _ALIASES[kind]
     # raw text of each canonical column, trimmed, '' -> NULL
     raw = {
@@ -565,9 +571,14 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
         if kind == "requests"
         else ["scheduled_date", "checked_in_at", "recorded_at"]
     )
+    pre1: list[str] = ["*"]
+    pre2: list[str] = ["*"]
     pre: list[str] = ["*"]
     for c in ts_cols:
-        pre.append(f"{_ts_sql(f'v_{c}')} AS t_{c}")
+        fast, slow, final = _ts_layers(f"v_{c}", c)
+        pre1.append(fast)
+        pre2.append(slow)
+        pre.append(final)
         mid.append(f"{_year_ok_sql(f't_{c}')} AS p_{c}")
         checks.append(
             f"CASE WHEN v_{c} IS NOT NULL AND p_{c} IS NULL "
@@ -691,29 +702,39 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
         json_parts.append(f"$h{i}, {cell}")
     raw_json = f"json_object({', '.join(json_parts)})" if json_parts else "'{}'"
     all_cols = ", ".join(f"c{i}" for i in range(len(header)))
+    store_cols = [c for c in _STORE_COLUMNS[kind] if c not in ("row_hash", "import_id")]
 
     errs = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)"
     sql = f"""
-        SELECT *, CASE WHEN NOT ok THEN {raw_json} END AS raw
+        SELECT row_no AS source_row, {", ".join(store_cols[:-1])},
+               CASE WHEN ok THEN {_row_hash_sql(kind)} END AS row_hash,
+               ok, CASE WHEN NOT ok THEN errs END AS errs,
+               CASE WHEN NOT ok THEN {raw_json} END AS raw
         FROM (
-            SELECT row_no, {", ".join(c for c in (all_cols,) if c)},
-                   errs, len(errs) = 0 AS ok, {", ".join(outs)}
+            SELECT row_no, {all_cols}, errs, len(errs) = 0 AS ok, {", ".join(outs)}
             FROM (SELECT *, {errs} AS errs FROM (
                 SELECT {", ".join(mid)} FROM (
                     SELECT {", ".join(pre)} FROM (
+                    SELECT {", ".join(pre2)} FROM (
+                    SELECT {", ".join(pre1)} FROM (
                         SELECT {", ".join(inner)}, {all_cols} FROM src
-                    )
+                    )))
                 )
             ))
         )
     """  # noqa: S608 - identifiers are the contract's names and c0..cN; values are bound
-    return sql, params
+    return sql, raw_json, params
 
 
 def _row_hash_sql(kind: str) -> str:
+    """A fingerprint of the loaded values: equal fingerprints mean "unchanged".
+
+    DuckDB's `hash` over the typed values is several times cheaper than md5 over their
+    text. It may change with a DuckDB upgrade; then a re-import rewrites identical rows
+    once ("updated"), which is harmless. NIK/phone enter only as their keyed hashes.
+    """
     cols = [c for c in _STORE_COLUMNS[kind] if c not in ("row_hash", "import_id", "source_row")]
-    parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\\N')" for c in cols)
-    return f"md5(concat_ws(chr(31), {parts}))"
+    return f"CAST(hash({', '.join(cols)}) AS VARCHAR)"
 
 
 # ---------------------------------------------------------------------------- pipeline
@@ -724,6 +745,7 @@ def _private_connection(tmp: Path) -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET temp_directory = $d", {"d": str(tmp / "spill")})
     con.execute("SET memory_limit = '1GB'")
+    con.execute("SET preserve_insertion_order = true")  # rowid = line order of the file
     return con
 
 
@@ -731,59 +753,37 @@ def _stage(
     con: duckdb.DuckDBPyConnection,
     source: _Source,
     kind: str | None,
-    file_name: str,
 ) -> tuple[str, int]:
-    """Validate `src` into tables `stage` (rows to merge) and `quar` (rows refused)."""
+    """Validate `src` into `parsed` (+ `dup_rows`) and the refused rows into `quar`."""
     kind, mapping = _map_header(source.header, kind)
-    sql, params = _validation_sql(kind, mapping, source.header)
+    sql, raw_json, params = _validation_sql(kind, mapping, source.header)
     con.execute(f"CREATE TABLE parsed AS {sql}", params)  # noqa: S608 - see _validation_sql
     idc = ID_COLUMN[kind]
-    store_cols = [
-        c for c in _STORE_COLUMNS[kind] if c not in ("row_hash", "import_id", "source_row")
-    ]
-    con.execute(
-        f"""
-        CREATE TABLE ranked AS
-        SELECT row_no, {idc} AS rid,
-               max(row_no) OVER (PARTITION BY {idc}) AS kept_row
-        FROM parsed WHERE ok
-        """  # noqa: S608 - idc from ID_COLUMN
-    )
-    con.execute(
-        f"""
-        CREATE TABLE stage AS
-        SELECT p.row_no AS source_row, {", ".join(f"p.{c}" for c in store_cols)},
-               {_row_hash_sql(kind).replace("coalesce(CAST(", "coalesce(CAST(p.")} AS row_hash
-        FROM parsed p JOIN ranked r ON r.row_no = p.row_no AND r.row_no = r.kept_row
-        ORDER BY p.row_no
-        """  # noqa: S608 - names from _STORE_COLUMNS
-    )
     con.execute(
         "CREATE TABLE quar (row_number BIGINT, column_name VARCHAR, reason VARCHAR, raw VARCHAR)"
     )
     con.execute(
-        "INSERT INTO quar SELECT row_no, split_part(errs[1], ':', 1), array_to_string(errs, '; '), "
-        "raw FROM parsed WHERE NOT ok"
+        "INSERT INTO quar SELECT source_row, split_part(errs[1], ':', 1), "
+        "array_to_string(errs, '; '), raw FROM parsed WHERE NOT ok"
     )
-    # Earlier copies of an ID: the raw JSON again, since `raw` is only built for bad rows.
-    sql_dup_json = sql.replace("CASE WHEN NOT ok THEN", "CASE WHEN true THEN")
-    dup_rows = con.execute(
-        "SELECT row_no, kept_row FROM ranked WHERE row_no <> kept_row"
-    ).fetchall()
-    if dup_rows:
-        con.execute("CREATE TABLE dup (row_no BIGINT, kept_row BIGINT)")
-        con.executemany("INSERT INTO dup VALUES (?, ?)", [list(r) for r in dup_rows])
-        con.execute(
-            f"INSERT INTO quar SELECT j.row_no, $idc, 'duplicate in file: the same ' || $idc || "  # noqa: S608 - generated from our own SQL
-            f"' appears again in row ' || CAST(d.kept_row AS VARCHAR) || ', which was kept', j.raw "
-            f"FROM ({sql_dup_json}) j JOIN dup d ON d.row_no = j.row_no",
-            params | {"idc": idc},
-        )
+    # The same ID twice: the later row wins. Grouping finds the few repeated IDs cheaply.
+    con.execute(
+        f"CREATE TABLE dup_rows AS SELECT p.source_row AS row_no, d.kept_row "  # noqa: S608 - idc allow-listed
+        f"FROM parsed p JOIN (SELECT {idc}, max(source_row) AS kept_row FROM parsed "
+        f"WHERE ok GROUP BY {idc} HAVING count(*) > 1) d ON p.{idc} = d.{idc} "
+        "WHERE p.ok AND p.source_row <> d.kept_row"
+    )
+    con.execute(
+        f"INSERT INTO quar SELECT d.row_no, $idc, 'duplicate in file: the same ' || $idc || "  # noqa: S608 - raw_json is our SQL over c0..cN
+        "' appears again in row ' || CAST(d.kept_row AS VARCHAR) || ', which was kept', "
+        f"{raw_json} FROM src JOIN dup_rows d ON d.row_no = src.row_no",
+        {k: v for k, v in params.items() if k.startswith("h")} | {"idc": idc},
+    )
     for row_no, fields, reason in source.rows_rejected:
         raw = _masked_fields(source.header, mapping, fields)
         con.execute("INSERT INTO quar VALUES (?, NULL, ?, ?)", [row_no, reason, json.dumps(raw)])
-    read = con.execute("SELECT count(*) FROM src").fetchone()[0] + len(source.rows_rejected)
-    return kind, int(read)
+    read = con.execute("SELECT count(*) FROM parsed").fetchall()[0][0]
+    return kind, int(read) + len(source.rows_rejected)
 
 
 def _masked_fields(header: list[str], mapping: dict[str, int], fields: list[str]) -> dict:
@@ -810,15 +810,18 @@ def _merge(
     """One transaction on the store: rows, quarantine, ledger, data version."""
     idc = ID_COLUMN[kind]
     cols = _STORE_COLUMNS[kind]
+    staged = [c for c in cols if c != "import_id"]
     # A fresh cursor: the relation API refuses a connection with a half-read result.
     cur = priv.cursor()
     quar = cur.sql("SELECT * FROM quar ORDER BY row_number").to_arrow_table()
-    # Streamed in batches: the staged rows are never all in Python memory twice.
-    stage_reader = cur.sql("SELECT * FROM stage").to_arrow_reader(100_000)
+    # Handed over as Arrow (columnar, no per-row Python), scanned in place by the store.
+    stage = cur.sql(
+        f"SELECT {', '.join(staged)} FROM parsed WHERE ok "  # noqa: S608 - names from _STORE_COLUMNS
+        "AND source_row NOT IN (SELECT row_no FROM dup_rows)"
+    ).to_arrow_table()
+    cur.close()
     with store.connect() as con:
-        con.register("stage_in", stage_reader)
-        con.execute("CREATE TEMP TABLE stage AS SELECT * FROM stage_in")
-        con.unregister("stage_in")
+        con.register("stage", stage)
         con.register("quar_in", quar)
         with store.transaction(con):
             import_id = int(con.execute("SELECT nextval('import_seq')").fetchone()[0])
@@ -838,9 +841,15 @@ def _merge(
                     "(SELECT rid FROM cls WHERE old IS NOT NULL AND old <> row_hash)"
                 )
             select_cols = ", ".join("$import_id" if c == "import_id" else f"s.{c}" for c in cols)
+            # All new (the usual first load of a file): no join needed to pick the rows.
+            only_new = (
+                ""
+                if inserted == len(stage)
+                else (f" JOIN cls c ON c.rid = s.{idc} WHERE c.old IS DISTINCT FROM c.row_hash")
+            )
             con.execute(
-                f"INSERT INTO {kind} ({', '.join(cols)}) SELECT {select_cols} FROM stage s "  # noqa: S608
-                f"JOIN cls c ON c.rid = s.{idc} WHERE c.old IS DISTINCT FROM c.row_hash",
+                f"INSERT INTO {kind} ({', '.join(cols)}) SELECT {select_cols} FROM stage s"  # noqa: S608
+                + only_new,
                 {"import_id": import_id},
             )
             con.execute(
@@ -871,6 +880,7 @@ def _merge(
             )
             store.bump_data_version(con)
         con.unregister("quar_in")
+        con.unregister("stage")
     return ImportResult(
         import_id=import_id,
         file_name=file_name,
@@ -886,15 +896,13 @@ def _merge(
 
 
 _WARNINGS_SQL = """
-    SELECT 'recorded_before_received' AS kind, a.appointment_id, a.request_id,
-           r.received_at, a.recorded_at AS happened_at
+    SELECT CASE WHEN a.recorded_at < r.received_at THEN 'recorded_before_received'
+                ELSE 'checked_in_before_received' END AS kind,
+           a.appointment_id, a.request_id, r.received_at,
+           CASE WHEN a.recorded_at < r.received_at THEN a.recorded_at
+                ELSE a.checked_in_at END AS happened_at
     FROM appointments a JOIN requests r USING (request_id)
-    WHERE a.recorded_at < r.received_at
-    UNION ALL
-    SELECT 'checked_in_before_received', a.appointment_id, a.request_id,
-           r.received_at, a.checked_in_at
-    FROM appointments a JOIN requests r USING (request_id)
-    WHERE a.checked_in_at < r.received_at
+    WHERE a.recorded_at < r.received_at OR a.checked_in_at < r.received_at
 """
 
 
@@ -940,7 +948,7 @@ def _run(
         report(0.05, f"reading {file_name}")
         source = loader(priv, tmp)
         report(0.35, "checking every row")
-        kind, rows_read = _stage(priv, source, kind, file_name)
+        kind, rows_read = _stage(priv, source, kind)
         report(0.7, "saving to the store")
         result = _merge(priv, kind, file_name, rows_read, source.content_hash, actor, started_at)
         result.seconds = (datetime.now() - clock).total_seconds()

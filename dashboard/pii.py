@@ -153,8 +153,3 @@ def mask_nik_sql(expr: str) -> str:
         f"CASE WHEN length({c}) >= 12 THEN left({c}, 4) || repeat('*', length({c}) - 8) "
         f"|| right({c}, 4) ELSE repeat('*', length({c})) END"
     )
-
-
-def mask_any_phone(s: str | None) -> str | None:
-    """Mask a phone cell as read, valid or not, for quarantine and messages."""
-    return mask_phone(s)
