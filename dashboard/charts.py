@@ -954,6 +954,8 @@ def lead_time_by_channel(
     data["channel_label"] = [i18n.channel_label(c, lang) for c in data["channel"]]
     order = [i18n.channel_label(c, lang) for c in CHANNELS]
     y = alt.Y("channel_label:N", title=None, sort=order)
+    longest = float(data["p90"].max()) if data["p90"].notna().any() else 0.0
+    x_max = max(longest, float(mark_days)) * 1.08 + 1
     tooltip = [
         alt.Tooltip("channel_label:N", title=t("chart.channel", lang)),
         alt.Tooltip("median:Q", title=t("channels.chart.median_days", lang), format=",.1f"),
@@ -964,7 +966,12 @@ def lead_time_by_channel(
     base = alt.Chart(data)
     bars = base.mark_bar().encode(
         y=y,
-        x=alt.X("median:Q", title=t("chart.lead_days", lang)),
+        # Room to the right of the longest 90th percentile, so its tick is not clipped.
+        x=alt.X(
+            "median:Q",
+            title=t("chart.lead_days", lang),
+            scale=alt.Scale(domain=[0, x_max], nice=False),
+        ),
         color=channel_color(lang).legend(None),
         tooltip=tooltip,
     )
