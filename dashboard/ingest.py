@@ -648,7 +648,7 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
             "CASE WHEN v_temperature_c IS NOT NULL AND p_temperature_c IS NULL "
             f"THEN 'temperature_c: ' || {_quote_value('v_temperature_c')} || ' is not a number' "
             "WHEN p_temperature_c NOT BETWEEN 30 AND 45 THEN 'temperature_c: ' || "
-            "CAST(p_temperature_c AS VARCHAR) || ' °C is outside the plausible 30–45 °C' END"
+            "CAST(CAST(p_temperature_c AS DECIMAL(5, 1)) AS VARCHAR) || ' °C is outside the plausible 30–45 °C' END"
         )
         for c in ("mask", "handwash"):
             mid.append(f"{_bool_sql(f'v_{c}')} AS p_{c}")

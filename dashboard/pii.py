@@ -137,19 +137,26 @@ def nik_valid_sql(compact_expr: str) -> str:
 
 
 def mask_nik(s: str | None) -> str | None:
-    """`3201********0123` for a 16-digit NIK; anything shorter than 12 is fully starred."""
+    """`3201********0123` for a 16-digit NIK (region code and last four digits).
+
+    A malformed one keeps only its first four characters (when it has at least eight),
+    so a typo never shows more of a number than a valid NIK would.
+    """
     if s is None:
         return None
     compact = _SPACE.sub("", s)
-    if len(compact) < 12:
-        return "*" * len(compact)
-    return compact[:4] + "*" * (len(compact) - 8) + compact[-4:]
+    if len(compact) == 16:
+        return compact[:4] + "*" * 8 + compact[-4:]
+    if len(compact) >= 8:
+        return compact[:4] + "*" * (len(compact) - 4)
+    return "*" * len(compact)
 
 
 def mask_nik_sql(expr: str) -> str:
     """`mask_nik` in SQL."""
     c = nik_sql(expr)
     return (
-        f"CASE WHEN length({c}) >= 12 THEN left({c}, 4) || repeat('*', length({c}) - 8) "
-        f"|| right({c}, 4) ELSE repeat('*', length({c})) END"
+        f"CASE WHEN length({c}) = 16 THEN left({c}, 4) || repeat('*', 8) || right({c}, 4) "
+        f"WHEN length({c}) >= 8 THEN left({c}, 4) || repeat('*', length({c}) - 4) "
+        f"ELSE repeat('*', length({c})) END"
     )
