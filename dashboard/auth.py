@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib
 import json
 import os
 import secrets
@@ -38,6 +39,7 @@ from typing import Any
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.models import cookie_model
 
 from dashboard import config, i18n, roles, users
 
@@ -318,6 +320,38 @@ def _hook_login(authenticator: stauth.Authenticate) -> None:
 
 def _client_ip_only(client: str) -> str:
     return client.split(" ", 1)[0]
+
+
+# The package exports the class under the module's name, so fetch the module itself.
+stx_cookies = importlib.import_module("extra_streamlit_components.CookieManager")
+
+
+class _RequestCookieManager(stx_cookies.CookieManager):
+    """The library's cookie manager without its start-up component.
+
+    `stx.CookieManager()` renders a `getAll` component on every run whose answer makes
+    Streamlit run every freshly loaded page twice (and, e.g., snap tabs back to the
+    first). streamlit-authenticator 0.4.2 reads the cookie from the request
+    (`st.context.cookies`) anyway, so we take the cookies from there; setting and
+    deleting still go through the component.
+    """
+
+    def __init__(self, key: str = "init") -> None:
+        self.cookie_manager = stx_cookies._component_func
+        try:
+            self.cookies = {str(k): v for k, v in dict(st.context.cookies).items()}
+        except Exception:  # noqa: BLE001 - no request outside a server (AppTest)
+            self.cookies = {}
+
+
+class _StxForCookieModel:
+    """What `cookie_model` looks up as `stx`: only `CookieManager` is used there."""
+
+    CookieManager = _RequestCookieManager
+
+
+# Scoped to the library's cookie model module: nothing else sees the replacement.
+cookie_model.stx = _StxForCookieModel
 
 
 def _new_authenticator() -> stauth.Authenticate:

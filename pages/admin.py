@@ -89,7 +89,9 @@ def show_log(frame: pd.DataFrame, key: str) -> None:
 
 
 tab_users, tab_capacity, tab_exports, tab_failures = st.tabs(
-    [tr("tab.users"), tr("tab.capacity"), tr("tab.exports"), tr("tab.failures")]
+    [tr("tab.users"), tr("tab.capacity"), tr("tab.exports"), tr("tab.failures")],
+    key="admin_tab",
+    on_change="rerun",  # the open tab survives reruns
 )
 
 with tab_users:

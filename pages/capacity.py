@@ -148,8 +148,10 @@ as_of = ui.anchor_date(today, ctx.last_date)  # the backlog "now": today, or the
 st.title(i18n.t("page.capacity", lang))
 st.caption(tr("intro"))
 
+# Tracked tabs: the open tab survives the rerun of a form submission, so the success
+# or refusal message is seen where the form was.
 tab_default, tab_weekday, tab_override = st.tabs(
-    [tr("tab.default"), tr("tab.weekday"), tr("tab.override")]
+    [tr("tab.default"), tr("tab.weekday"), tr("tab.override")], key="cap_tab", on_change="rerun"
 )
 
 with tab_default:

@@ -130,10 +130,6 @@ def test_staff_changes_the_cap_and_throughput_shows_it(make_server, page) -> Non
 
     page.goto(server.url + "/capacity")
     wait_for_app(page)
-    # The cookie component reports back once after a fresh load and Streamlit reruns
-    # the page (resetting the open tab): let that settle before using the tabs.
-    page.wait_for_timeout(1500)
-    wait_for_app(page)
     page.get_by_role("tab", name="Tanggal tertentu").click()
     form = page.locator("[data-testid='stForm']").filter(has_text="Dari tanggal")
     # A react-aria date field: day, month and year segments; typing moves along them.
