@@ -30,7 +30,6 @@ import importlib
 import json
 import os
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -224,8 +223,6 @@ def _local_time(moment: datetime) -> str:
 
 # --- the authenticator of this run --------------------------------------------------------
 
-_RUN = threading.local()
-
 
 def _credentials() -> dict[str, Any]:
     """A fresh copy for the library (it writes into what it gets); enabled users only."""
@@ -366,7 +363,6 @@ def _new_authenticator() -> stauth.Authenticate:
         **extra,
     )
     _hook_login(authenticator)
-    _RUN.authenticator = authenticator
     return authenticator
 
 
