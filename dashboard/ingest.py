@@ -374,12 +374,18 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
             "CREATE TABLE rej_adj AS SELECT line - row_number() OVER (ORDER BY line) AS good_before, "
             "row_number() OVER (ORDER BY line) AS n FROM rej_lines"
         )
-        # ASOF finds, for each good row, how many refused lines came before it; the result
-        # is kept as a table so later scans do not repeat the join.
+        # ASOF finds, for each good row, how many refused lines came before it. Only the
+        # row numbers go through the join (narrow, cheap); POSITIONAL JOIN then lines
+        # them up with the cells without copying or hashing the wide rows.
         con.execute(
-            "CREATE TABLE src AS SELECT s.rowid + 1 + coalesce(r.n, 0) AS row_no, s.* "
-            "FROM src0 s ASOF LEFT JOIN (SELECT good_before, max(n) AS n FROM rej_adj "
-            "GROUP BY good_before) r ON s.rowid + 1 > r.good_before WHERE s.rowid > 0"
+            "CREATE TABLE rowmap AS SELECT s.rid + 1 + coalesce(r.n, 0) AS row_no "
+            "FROM (SELECT rowid AS rid FROM src0) s ASOF LEFT JOIN (SELECT good_before, "
+            "max(n) AS n FROM rej_adj GROUP BY good_before) r ON s.rid + 1 > r.good_before "
+            "ORDER BY s.rid"
+        )
+        con.execute(
+            "CREATE VIEW src AS SELECT m.row_no, s.* FROM src0 s POSITIONAL JOIN rowmap m "
+            "WHERE m.row_no > 1"
         )
     else:
         con.execute("CREATE VIEW src AS SELECT rowid + 1 AS row_no, * FROM src0 WHERE rowid > 0")
