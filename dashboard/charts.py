@@ -100,13 +100,24 @@ def _date_labels(values: pd.Series, lang: str) -> list[str]:
     return [i18n.fmt_date(pd.Timestamp(v).date(), lang) for v in values]
 
 
-def _x_date(title: str, **kwargs) -> alt.X:
-    return alt.X(
-        "utcyearmonthdate(date):T",
-        title=title,
-        axis=alt.Axis(format=_DATE_AXIS_FORMAT, labelOverlap=True, grid=False),
-        **kwargs,
-    )
+def _x_date(title: str, span_days: int | None = None, **kwargs) -> alt.X:
+    """A date x axis; over long spans the ticks name month and year (`Agu 2020`)."""
+    return alt.X("utcyearmonthdate(date):T", title=title, axis=_date_axis(span_days), **kwargs)
+
+
+def _date_axis(span_days: int | None) -> alt.Axis:
+    if not span_days or span_days <= 150:
+        return alt.Axis(format=_DATE_AXIS_FORMAT, labelOverlap=True, grid=False)
+    # Month ticks, or the labels repeat ("Jun 2020, Jun 2020, ...").
+    return alt.Axis(format="%b %Y", tickCount="month", labelOverlap=True, grid=False)
+
+
+def _span(dates: pd.Series) -> int:
+    """Days between the first and the last date of a column (0 when empty)."""
+    if not len(dates):
+        return 0
+    values = pd.to_datetime(dates)
+    return int((values.max() - values.min()).days)
 
 
 def channel_color(lang: str | None = None, field: str = "channel") -> alt.Color:
@@ -153,9 +164,10 @@ def throughput(
         alt.Tooltip("cap:Q", title=t("chart.cap", lang), format=",d"),
         alt.Tooltip("at_cap:N", title=t("chart.at_cap", lang)),
     ]
+    span = _span(daily["date"])
     base = alt.Chart(data)
     bars = base.mark_bar(cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
-        x=_x_date(t("chart.date", lang)),
+        x=_x_date(t("chart.date", lang), span),
         y=alt.Y("recorded:Q", title=t("chart.recorded", lang), axis=alt.Axis(format=",d")),
         color=alt.Color(
             "at_cap:N",
@@ -165,8 +177,11 @@ def throughput(
         ),
         tooltip=tooltip,
     )
-    cap = base.mark_line(interpolate="step", color=CAP_COLOR, strokeWidth=2.5).encode(
-        x=_x_date(t("chart.date", lang), bandPosition=0.5),
+    # Over months the bars get thin: a finer cap line keeps them readable.
+    cap = base.mark_line(
+        interpolate="step", color=CAP_COLOR, strokeWidth=2.5 if span <= 120 else 1.25
+    ).encode(
+        x=_x_date(t("chart.date", lang), span, bandPosition=0.5),
         y="cap:Q",
         tooltip=tooltip,
     )
@@ -200,7 +215,7 @@ def utilization(daily: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMix
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=30), color=LINE_COLOR)
         .encode(
-            x=_x_date(t("chart.date", lang)),
+            x=_x_date(t("chart.date", lang), _span(open_days["date"])),
             y=alt.Y("utilization:Q", title=t("chart.utilization", lang), axis=alt.Axis(format="%")),
             tooltip=tooltip,
         )
@@ -306,20 +321,20 @@ def requests_by_channel(
     )
     data["channel_label"] = [i18n.channel_label(c, lang) for c in data["channel"]]
     title = t("chart.week", lang) if grain == "week" else t("chart.date", lang)
-    x = (
-        alt.X(
-            "utcyearweek(date):T",
-            title=title,
-            axis=alt.Axis(format=_DATE_AXIS_FORMAT, grid=False),
-        )
-        if grain == "week"
-        else _x_date(title)
-    )
+    span = _span(frame["date"])
+    encoding: dict = {"x": _x_date(title, span)}
+    if grain == "week":
+        # Each bar spans its week: Monday to the next Monday, on a UTC scale like the days.
+        data["week_end"] = _iso(pd.to_datetime(frame["date"]) + pd.Timedelta(days=7))
+        encoding = {
+            "x": alt.X("date:T", title=title, scale=alt.Scale(type="utc"), axis=_date_axis(span)),
+            "x2": "week_end:T",
+        }
     chart = (
         alt.Chart(data)
-        .mark_bar()
+        .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
-            x=x,
+            **encoding,
             y=alt.Y("sum(requests):Q", title=t("chart.requests", lang), axis=alt.Axis(format=",d")),
             color=channel_color(lang),
             order=alt.Order("channel:N"),
@@ -365,7 +380,7 @@ def backlog(daily: pd.DataFrame, lang: str | None = None) -> alt.TopLevelMixin:
             ),
         )
         .encode(
-            x=_x_date(t("chart.date", lang)),
+            x=_x_date(t("chart.date", lang), _span(daily["date"])),
             y=alt.Y("backlog:Q", title=t("chart.backlog", lang), axis=alt.Axis(format=",d")),
             tooltip=[
                 alt.Tooltip("label:N", title=t("chart.date", lang)),
@@ -441,7 +456,7 @@ def projection(
         alt.Chart(data)
         .mark_line(strokeWidth=2.5)
         .encode(
-            x=_x_date(t("chart.date", lang)),
+            x=_x_date(t("chart.date", lang), _span(both["date"])),
             y=alt.Y("backlog:Q", title=t("chart.backlog", lang), axis=alt.Axis(format=",d")),
             color=alt.Color(
                 "scenario:N",
@@ -486,7 +501,14 @@ def lead_times(
         alt.Chart(data)
         .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("days:Q", title=t("chart.lead_days", lang), axis=alt.Axis(format=",d")),
+            # "binned": the bars already are one-day bins [d, d+1), drawn upright.
+            x=alt.X(
+                "days:Q",
+                bin="binned",
+                title=t("chart.lead_days", lang),
+                scale=alt.Scale(domainMin=0),
+                axis=alt.Axis(format=",d", tickMinStep=1),
+            ),
             x2="days_end:Q",
             y=alt.Y("requests:Q", title=t("chart.requests", lang), axis=alt.Axis(format=",d")),
             color=alt.Color(
