@@ -30,6 +30,7 @@ import json
 import re
 import shutil
 import tempfile
+import time as time_module
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -553,7 +554,8 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
     """The one SELECT that parses, validates and hashes every row of `src`.
 
     Identifiers in the text are the contract's column names and c0..cN; every value
-    (formats, time zone, key pads, header names for the JSON) is a bound parameter.
+    that comes from outside (time zone, key pads, header names for the JSON) is a bound
+    parameter. Returns (select, raw-JSON expression over c0..cN, parameters).
     """
     params: dict[str, Any] = {"tz": config.office_tz()}
     cols = _ALIASES[kind]
@@ -944,7 +946,7 @@ def _run(
     progress: Progress | None,
 ) -> ImportResult:
     started_at = datetime.now(UTC)
-    clock = datetime.now()
+    clock = time_module.perf_counter()
     report = progress or (lambda _f, _m: None)
     tmp_root = config.home() / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
@@ -957,7 +959,7 @@ def _run(
         kind, rows_read = _stage(priv, source, kind)
         report(0.7, "saving to the store")
         result = _merge(priv, kind, file_name, rows_read, source.content_hash, actor, started_at)
-        result.seconds = (datetime.now() - clock).total_seconds()
+        result.seconds = time_module.perf_counter() - clock
         report(1.0, result.summary_line())
         return result
     finally:
