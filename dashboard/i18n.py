@@ -282,6 +282,12 @@ register(
         ),
         "status.last_import": ("Impor terakhir: {when}", "Last import: {when}"),
         "status.no_import": ("Belum ada data yang diimpor.", "No data imported yet."),
+        "status.busy": (
+            "Data sedang diperbarui oleh program lain (misalnya impor besar). Muat ulang "
+            "halaman ini sebentar lagi.",
+            "The data is being updated by another program (a large import, say). Reload "
+            "this page in a moment.",
+        ),
         # empty states
         "empty.no_data.title": ("Belum ada data", "No data yet"),
         "empty.no_data.body": (

@@ -37,7 +37,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard import auth, cache, config, i18n, metrics, roles
+from dashboard import auth, cache, config, i18n, metrics, roles, store
 from dashboard.charts import CHANNELS
 from dashboard.i18n import t
 
@@ -331,8 +331,13 @@ def page_setup(page_key: str, permission: str = "view") -> PageContext:
         layout="wide",
     )
 
-    version = cache.refresh_version()
-    facts = cache.sidebar_facts()
+    try:
+        version = cache.refresh_version()
+        facts = cache.sidebar_facts()
+    except store.StoreBusy:
+        # Another program (a long import) holds the store: say so instead of a traceback.
+        st.warning(t("status.busy"), icon=":material/hourglass_top:")
+        st.stop()
     view = _validated(view, facts)
     today = office_today()
     anchor = anchor_date(today, facts["last_date"])

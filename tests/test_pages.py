@@ -484,3 +484,18 @@ def test_demo_data_carries_a_banner_on_every_page(site: Path) -> None:
     for page in MY_PAGES:
         at = _app("head", page, WHOLE)
         assert "DATA DEMO" in "\n".join(w.value for w in at.warning), page
+
+
+def test_a_busy_store_says_so_instead_of_failing(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import cache
+
+    def busy() -> int:
+        raise store.StoreBusy("busy")
+
+    monkeypatch.setattr(cache, "refresh_version", busy)
+    at = _app("head", "overview", WHOLE)
+    assert not at.exception
+    assert "Data sedang diperbarui" in _texts(at)
+    assert _charts(at) == [] and not at.metric
