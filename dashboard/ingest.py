@@ -791,6 +791,17 @@ def _stage(
         raw = _masked_fields(source.header, mapping, fields)
         con.execute("INSERT INTO quar VALUES (?, NULL, ?, ?)", [row_no, reason, json.dumps(raw)])
     read = con.execute("SELECT count(*) FROM parsed").fetchall()[0][0]
+    # The raw cells are no longer needed: free them before the merge needs memory.
+    objects = dict(
+        con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_name IN ('src', 'rowmap', 'src0')"
+        ).fetchall()
+    )
+    for name in ("src", "rowmap", "src0"):  # views first, then what they read
+        if name in objects:
+            what = "VIEW" if objects[name] == "VIEW" else "TABLE"
+            con.execute(f"DROP {what} {name}")  # noqa: S608 - fixed names
     return kind, int(read) + len(source.rows_rejected)
 
 
