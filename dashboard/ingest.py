@@ -914,15 +914,24 @@ def _merge(
     )
 
 
-_WARNINGS_SQL = """
-    SELECT CASE WHEN a.recorded_at < r.received_at THEN 'recorded_before_received'
-                ELSE 'checked_in_before_received' END AS kind,
-           a.appointment_id, a.request_id, r.received_at,
-           CASE WHEN a.recorded_at < r.received_at THEN a.recorded_at
-                ELSE a.checked_in_at END AS happened_at
-    FROM appointments a JOIN requests r USING (request_id)
-    WHERE a.recorded_at < r.received_at OR a.checked_in_at < r.received_at
-"""
+def _warnings_sql(appointments: str = "appointments", requests: str = "requests") -> str:
+    """Appointments visited/recorded before their request came in (loaded, but suspect).
+
+    The sources are table names from this module (the store's, or this import's
+    `stage`), so an import only joins its own rows, not the whole store.
+    """
+    return f"""
+        SELECT CASE WHEN a.recorded_at < r.received_at THEN 'recorded_before_received'
+                    ELSE 'checked_in_before_received' END AS kind,
+               a.appointment_id, a.request_id, r.received_at,
+               CASE WHEN a.recorded_at < r.received_at THEN a.recorded_at
+                    ELSE a.checked_in_at END AS happened_at
+        FROM {appointments} a JOIN {requests} r USING (request_id)
+        WHERE a.recorded_at < r.received_at OR a.checked_in_at < r.received_at
+    """  # noqa: S608 - table names from this module only
+
+
+_WARNINGS_SQL = _warnings_sql()
 
 
 def _import_findings(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> tuple[int, int]:
@@ -930,17 +939,17 @@ def _import_findings(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) 
     if kind == "appointments":
         orphans = con.execute(
             "SELECT count(*) FROM stage s ANTI JOIN requests r USING (request_id)"
-        ).fetchone()[0]
-        touch = "w.appointment_id IN (SELECT appointment_id FROM stage)"
+        ).fetchall()[0][0]
+        found = _warnings_sql(appointments="stage")
     else:
         orphans = 0
-        touch = "w.request_id IN (SELECT request_id FROM stage)"
+        found = _warnings_sql(requests="stage")
     con.execute(
         "INSERT INTO import_warnings SELECT $import_id, w.kind, w.appointment_id, "  # noqa: S608 - fixed SQL
         "'appointment ' || w.appointment_id || ' of request ' || w.request_id || ': ' || "
         "replace(w.kind, '_', ' ') || ' (' || strftime(w.happened_at, '%Y-%m-%d %H:%M') || "
         "' < ' || strftime(w.received_at, '%Y-%m-%d %H:%M') || ')' "
-        f"FROM ({_WARNINGS_SQL}) w WHERE {touch}",
+        f"FROM ({found}) w",
         {"import_id": import_id},
     )
     warnings = con.execute(

@@ -789,3 +789,26 @@ def test_sample_files_import_as_their_readme_says(home: Path) -> None:
         ("J-0602", "rejected", "38.1", date(2020, 6, 10)),
         ("J-0606", "recorded", "36.7", date(2020, 6, 12)),
     ]
+
+
+def test_appointment_checked_in_before_its_request_is_a_warning(home: Path, tmp_path: Path) -> None:
+    reqs = write(
+        tmp_path / "req.csv", REQ_HEADER + "\nR1,10/06/2020 09:00,wa,,,,,\nR2,01/06/2020,wa,,,,,\n"
+    )
+    ingest.ingest_file(reqs, actor=ADMIN)
+    apps = write(
+        tmp_path / "app.csv",
+        APP_HEADER + "\n"
+        "A1,R1,,10/06/2020,rejected,10/06/2020 08:00,38,,,fever,\n"  # before 09:00: warning
+        "A2,R2,,10/06/2020,scheduled,,,,,,\n",  # fine
+    )
+    result = ingest.ingest_file(apps, actor=ADMIN)
+    assert (result.inserted, result.orphans, result.warnings) == (2, 0, 1)
+    assert rows("SELECT kind, record_id, detail FROM import_warnings") == [
+        (
+            "checked_in_before_received",
+            "A1",
+            "appointment A1 of request R1: checked in before received "
+            "(2020-06-10 08:00 < 2020-06-10 09:00)",
+        )
+    ]
