@@ -834,9 +834,10 @@ def _merge(
     cur = priv.cursor()
     quar = cur.sql("SELECT * FROM quar ORDER BY row_number").to_arrow_table()
     # Handed over as Arrow (columnar, no per-row Python), scanned in place by the store.
+    # In file order: rows stored in the order they were written compress and scan best.
     stage = cur.sql(
         f"SELECT {', '.join(staged)} FROM parsed WHERE ok "  # noqa: S608 - names from _STORE_COLUMNS
-        "AND source_row NOT IN (SELECT row_no FROM dup_rows)"
+        "AND source_row NOT IN (SELECT row_no FROM dup_rows) ORDER BY source_row"
     ).to_arrow_table()
     cur.close()
     with store.connect() as con:
