@@ -377,17 +377,19 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
         )
         # ASOF finds, for each good row, how many refused lines came before it. Only the
         # row numbers go through the join (narrow, cheap); POSITIONAL JOIN then lines
-        # them up with the cells without copying or hashing the wide rows.
+        # them up with the cells without hashing the wide rows.
         con.execute(
             "CREATE TABLE rowmap AS SELECT s.rid + 1 + coalesce(r.n, 0) AS row_no "
             "FROM (SELECT rowid AS rid FROM src0) s ASOF LEFT JOIN (SELECT good_before, "
             "max(n) AS n FROM rej_adj GROUP BY good_before) r ON s.rid + 1 > r.good_before "
             "ORDER BY s.rid"
         )
+        # Materialised: a query over a POSITIONAL JOIN runs on one thread only.
         con.execute(
-            "CREATE VIEW src AS SELECT m.row_no, s.* FROM src0 s POSITIONAL JOIN rowmap m "
+            "CREATE TABLE src AS SELECT m.row_no, s.* FROM src0 s POSITIONAL JOIN rowmap m "
             "WHERE m.row_no > 1"
         )
+        con.execute("DROP TABLE src0")
     else:
         con.execute("CREATE VIEW src AS SELECT rowid + 1 AS row_no, * FROM src0 WHERE rowid > 0")
     return _Source(header=header, rows_rejected=rejected, content_hash=content_hash)
