@@ -36,13 +36,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from dashboard import config, pii, roles, store
+
+if TYPE_CHECKING:  # pandas is heavy to import; the CLI's ingest never needs it
+    import pandas as pd
 
 Progress = Callable[[float, str], None]
 
