@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -320,10 +321,12 @@ def _prepare_csv(path: Path, tmp: Path) -> tuple[Path, str, list[str], str]:
     target = path
     if not utf8:
         target = tmp / "transcoded.csv"
-        with (
-            path.open("r", encoding="cp1252", errors="cp1252_latin1", newline="") as src,
-            target.open("w", encoding="utf-8", newline="") as dst,
-        ):
+        with path.open("rb") as raw, target.open("w", encoding="utf-8", newline="") as dst:
+            # A UTF-8 BOM before Windows-1252 text (editors mix them): drop it, or it
+            # would become "ï»¿" glued to the first column name.
+            if raw.read(3) != codecs.BOM_UTF8:
+                raw.seek(0)
+            src = io.TextIOWrapper(raw, encoding="cp1252", errors="cp1252_latin1", newline="")
             shutil.copyfileobj(src, dst, 1 << 20)
     with target.open("r", encoding="utf-8-sig", newline="") as fh:
         first = ""

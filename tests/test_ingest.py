@@ -491,6 +491,15 @@ def test_cp1252_file_is_transcoded(home: Path, tmp_path: Path) -> None:
     assert not list((home / "tmp").glob("*")), "temp files left behind"
 
 
+def test_bom_before_cp1252_text(home: Path, tmp_path: Path) -> None:
+    text = REQ_HEADER + "\nR1,2020-06-08,wa,,Sungai \u201cTabuk\u201d,,,\n"
+    f = tmp_path / "req.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
+    result = ingest.ingest_file(f, actor=ADMIN)
+    assert (result.kind, result.inserted) == ("requests", 1)
+    assert one("SELECT kecamatan FROM requests") == "Sungai \u201cTabuk\u201d"
+
+
 def test_quoted_newline_and_ragged_line(home: Path, tmp_path: Path) -> None:
     f = write(
         tmp_path / "req.csv",
