@@ -966,6 +966,17 @@ def _import_findings(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) 
     return int(orphans), int(warnings)
 
 
+def _sweep_stale(tmp_root: Path, max_age_s: float = 86_400) -> None:
+    """Remove work folders of imports killed mid-way (a crash cannot run `finally`)."""
+    cutoff = time_module.time() - max_age_s
+    for folder in tmp_root.glob("ingest-*"):
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass  # another import removed it first
+
+
 def _run(
     loader: Callable[[duckdb.DuckDBPyConnection, Path], _Source],
     kind: str | None,
@@ -978,6 +989,7 @@ def _run(
     report = progress or (lambda _f, _m: None)
     tmp_root = config.home() / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
+    _sweep_stale(tmp_root)
     tmp = Path(tempfile.mkdtemp(prefix=f"ingest-{uuid.uuid4().hex[:8]}-", dir=tmp_root))
     priv = _private_connection(tmp)
     try:

@@ -821,3 +821,18 @@ def test_appointment_checked_in_before_its_request_is_a_warning(home: Path, tmp_
             "(2020-06-10 08:00 < 2020-06-10 09:00)",
         )
     ]
+
+
+def test_stale_work_folders_are_swept(home: Path, tmp_path: Path) -> None:
+    import os
+    import time
+
+    old = home / "tmp" / "ingest-dead-1"
+    fresh = home / "tmp" / "ingest-running-2"
+    for folder in (old, fresh):
+        folder.mkdir(parents=True)
+        (folder / "transcoded.csv").write_text("x")
+    two_days_ago = time.time() - 2 * 86_400
+    os.utime(old, (two_days_ago, two_days_ago))
+    ingest.ingest_file(write(tmp_path / "r.csv", REQ_HEADER + "\n"), actor=ADMIN)
+    assert not old.exists() and fresh.exists()
