@@ -1,6 +1,7 @@
 """Ingest speed and memory against two baselines, on the logs of `bench/gen_large.py`.
 
-`python -m bench.bench_ingest` (after `python -m bench.gen_large`) measures, in one run,
+`python -m bench.bench_ingest` (it runs `bench/gen_large.py` first when the logs are
+missing) measures, in one run,
 each step as its own subprocess so start-up and peak memory are counted the same way:
 
 (a) bare DuckDB: `CREATE TABLE t AS SELECT * FROM read_csv(file)` into a fresh file;
@@ -92,9 +93,11 @@ def fresh(path: Path) -> Path:
 
 
 def main() -> int:
-    for path in FILES.values():
-        if not path.exists():
-            raise SystemExit(f"{path} missing: run `python -m bench.gen_large` first")
+    if not all(path.exists() for path in FILES.values()):
+        from bench import gen_large
+
+        print("generating the 1M-row logs first (bench/gen_large.py, about a minute)")
+        gen_large.main([])
     py = sys.executable
     home = fresh(OUT / "bench_home")
     home.mkdir(parents=True)
