@@ -862,6 +862,18 @@ def _merge(
                 "count(*) FILTER (old IS NOT NULL AND old <> row_hash), "
                 "count(*) FILTER (old = row_hash) FROM cls"
             ).fetchone()
+            # Requests whose closed_date may change: those written now, and for
+            # appointments the requests they serve (before and after an update).
+            if kind == "requests":
+                touched = "SELECT rid AS request_id FROM cls WHERE old IS DISTINCT FROM row_hash"
+            else:
+                touched = (
+                    "SELECT s.request_id FROM stage s JOIN cls c ON c.rid = s.appointment_id "
+                    "WHERE c.old IS DISTINCT FROM c.row_hash UNION SELECT a.request_id "
+                    "FROM appointments a JOIN cls c ON c.rid = a.appointment_id "
+                    "WHERE c.old IS NOT NULL AND c.old <> c.row_hash"
+                )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE touched_requests AS {touched}")  # noqa: S608 - fixed text
             if updated:
                 con.execute(
                     f"DELETE FROM {kind} WHERE {idc} IN "  # noqa: S608 - allow-listed
@@ -884,6 +896,8 @@ def _merge(
                 "column_name, reason, raw, now() FROM quar_in",
                 {"import_id": import_id, "file": file_name, "kind": kind},
             )
+            store.refresh_closed_dates(con, "touched")
+            con.execute("DROP TABLE touched_requests")
             orphans, warnings = _import_findings(con, kind, import_id)
             quarantined = len(quar)
             con.execute(
