@@ -97,6 +97,14 @@ def call(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
     )
 
 
+def fresh(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """`fn(con, ...)` on a fresh connection, never cached: for logs that change without
+    a data-version bump (the export audit grows on every download)."""
+    target = _resolve(fn.__module__, fn.__qualname__)
+    with store.connect() as con:
+        return target(con, *args, **kwargs)
+
+
 def clear() -> None:
     """Forget every cached result and the remembered version (call after any write)."""
     _cached_call.clear()

@@ -459,7 +459,7 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--end", type=parse_date, required=True, metavar="DATE", help="last date")
     p.set_defaults(func=cmd_capacity_show)
 
-    users_help = "sign-in users: users add USERNAME --role ROLE --name NAME [--email E], list, remove, passwd"
+    users_help = "sign-in users: users add USERNAME --role ROLE --name NAME [--email E], list, remove, passwd, disable, enable"
     if with_users:
         from dashboard import users
 

@@ -185,7 +185,7 @@ with tab_capacity:
 
 with tab_exports:
     if hasattr(exports, "audit_log"):
-        show_log(cache.call(exports.audit_log, LOG_ROWS), "admin_export_audit")
+        show_log(cache.fresh(exports.audit_log, LOG_ROWS), "admin_export_audit")
     else:
         st.caption(tr("exports.missing"))
 
