@@ -58,7 +58,7 @@ _REQUESTS_SQL = """
 INSERT INTO requests
 SELECT request_id, received_at, CAST(received_at AS DATE), channel, service, kecamatan,
        lower(kecamatan), phone_hash, phone_masked, nik_hash,
-       cancelled_at, CAST(cancelled_at AS DATE), md5(request_id), 1, i + 2
+       cancelled_at, CAST(cancelled_at AS DATE), md5(request_id), 1, i + 2, NULL
 FROM (
     SELECT i, 'B' || lpad(CAST(i AS VARCHAR), 7, '0') AS request_id,
            CAST($start AS TIMESTAMP)
@@ -151,6 +151,7 @@ def build_store(rebuild: bool = False) -> Path:
         with store.transaction(con):
             con.execute(_REQUESTS_SQL, params)
             con.execute(_APPOINTMENTS_SQL, params)
+            store.refresh_closed_dates(con, "all")  # as ingest keeps it
             for import_id, kind in ((1, "requests"), (2, "appointments")):
                 con.execute(
                     "INSERT INTO imports VALUES (?, ?, NULL, ?, ?, ?, 0, 0, 0, 0, 0, 'bench', now(), now())",

@@ -217,7 +217,8 @@ def _seed() -> None:
         for rid, rec, ch, svc, kec, masked, nik, canc in _REQUESTS:
             con.execute(
                 "INSERT INTO requests VALUES (?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), ?, ?, "
-                "?, lower(trim(?)), ?, ?, ?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), 'x', 1, 1)",
+                "?, lower(trim(?)), ?, ?, ?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), 'x', 1, 1, "
+                "NULL)",
                 [rid, rec, rec, ch, svc, kec, kec, "ph" + rid, masked, nik, canc, canc],
             )
         for aid, rid, sched, status, chk, temp, reason, rec in _APPOINTMENTS:
@@ -227,6 +228,7 @@ def _seed() -> None:
                 "true, ?, ?::TIMESTAMP, ?::DATE, ?::DATE, 'x', 1, 1)",
                 [aid, rid, sched, status, chk, temp, reason, rec, visit, (rec or visit)[:10]],
             )
+        store.refresh_closed_dates(con, "all")
 
 
 def _rows(export: exports.RowExport, excel: bool = False) -> list[dict[str, str]]:
@@ -388,7 +390,8 @@ PHONE_RE = re.compile(rb"(?<![0-9A-Za-z])(?:\+?62|0)8\d{7,12}(?![0-9A-Za-z])")
 
 
 def _ingest_fake_people() -> None:
-    ingest = pytest.importorskip("dashboard.ingest")
+    from dashboard import ingest
+
     requests = pd.DataFrame(
         {
             "request_id": [f"Q{i}" for i in range(40)],
@@ -454,8 +457,8 @@ def test_no_nik_and_no_unmasked_phone_in_any_export(home: Path) -> None:
 
 
 def test_daily_download_equals_cli_bytes(home: Path) -> None:
-    metrics = pytest.importorskip("dashboard.metrics")
-    pytest.importorskip("dashboard.cli")
+    from dashboard import metrics
+
     _ingest_fake_people()
     filters = metrics.Filters.single("whatsapp", None, None)
     with store.connect() as con:

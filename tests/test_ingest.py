@@ -536,7 +536,8 @@ def test_rows_keep_spreadsheet_numbers_after_a_ragged_line(home: Path, tmp_path:
 
 
 def test_xlsx_first_sheet_with_date_cells(home: Path, tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(APP_HEADER.split(","))
