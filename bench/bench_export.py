@@ -58,7 +58,7 @@ _REQUESTS_SQL = """
 INSERT INTO requests
 SELECT request_id, received_at, CAST(received_at AS DATE), channel, service, kecamatan,
        lower(kecamatan), phone_hash, phone_masked, nik_hash,
-       cancelled_at, CAST(cancelled_at AS DATE), md5(request_id), 1, i + 2, NULL
+       cancelled_at, CAST(cancelled_at AS DATE), md5(request_id), 1, i + 2
 FROM (
     SELECT i, 'B' || lpad(CAST(i AS VARCHAR), 7, '0') AS request_id,
            CAST($start AS TIMESTAMP)

@@ -76,7 +76,7 @@ def build_store(home: Path, rows: int) -> None:
             SELECT 'R' || i, ts, CAST(ts AS DATE),
                    ['whatsapp', 'walk_in', 'online', 'app'][1 + i % 4], 'ktp_el',
                    k, lower(k), sha256('p' || i), '0812****' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0'),
-                   sha256('n' || i), NULL, NULL, 'x', 1, i, NULL
+                   sha256('n' || i), NULL, NULL, 'x', 1, i
             FROM (SELECT i, TIMESTAMP '2020-06-08 08:00' + to_minutes(i % 500000) AS ts,
                          ['Paringin', 'Juai', 'Halong', 'Awayan', 'Batumandi'][1 + i % 5] AS k
                   FROM range(?) r(i))

@@ -110,7 +110,7 @@ NO_FILTERS = Filters()
 _MACROS_FILTERED = (
     """
 CREATE OR REPLACE TEMP MACRO m_requests(f_channels, f_kecamatan, f_services) AS TABLE
-SELECT r.request_id, r.received_date, r.channel, r.service, r.cancelled_date, r.closed_date
+SELECT r.request_id, r.received_date, r.channel, r.service, r.cancelled_date
 FROM requests AS r
 WHERE (len(CAST(f_channels AS VARCHAR[])) = 0
        OR list_contains(CAST(f_channels AS VARCHAR[]), r.channel))
@@ -131,7 +131,7 @@ WHERE a.request_id IN (SELECT request_id FROM m_requests(f_channels, f_kecamatan
 _MACROS_UNFILTERED = (
     """
 CREATE OR REPLACE TEMP MACRO m_requests(f_channels, f_kecamatan, f_services) AS TABLE
-SELECT r.request_id, r.received_date, r.channel, r.service, r.cancelled_date, r.closed_date
+SELECT r.request_id, r.received_date, r.channel, r.service, r.cancelled_date
 FROM requests AS r
 """,
     # Every appointment, orphans included (CONTRACT 3: they pass unfiltered views).
@@ -143,13 +143,14 @@ SELECT a.* FROM appointments AS a
 
 _MACROS = (
     # ktp_el requests passing the filters with the date each closes (NULL: still open).
-    # `requests.closed_date` is kept by every import (store.refresh_closed_dates, the one
+    # `request_closures` is kept by every import (store.refresh_closed_dates, the one
     # definition): the earliest of any recorded appointment's recorded_date and the
     # cancellation date, never before the day it was received.
     """
 CREATE OR REPLACE TEMP MACRO m_open_close(f_channels, f_kecamatan, f_services) AS TABLE
-SELECT fr.request_id, fr.received_date, fr.closed_date
+SELECT fr.request_id, fr.received_date, rc.closed_date
 FROM m_requests(f_channels, f_kecamatan, f_services) AS fr
+LEFT JOIN request_closures AS rc ON rc.request_id = fr.request_id
 WHERE fr.service = 'ktp_el'
 """,
     # Lead time in days of each request received l_start..l_end that has an appointment:

@@ -1,4 +1,4 @@
-"""`requests.closed_date` (the backlog's close date) stays right whatever order logs arrive in.
+"""`request_closures` (the backlog's close dates) stays right whatever order logs arrive in.
 
 Each import refreshes it for the requests it touches (store.refresh_closed_dates); these
 cases would leave a stale date if it did not: appointment before request, a recorded
@@ -29,7 +29,12 @@ def _load(tmp: Path, name: str, text: str) -> None:
 
 def _closed(home: Path) -> dict[str, date | None]:
     with store.connect() as con:
-        return dict(con.execute("SELECT request_id, closed_date FROM requests").fetchall())
+        return dict(
+            con.execute(
+                "SELECT r.request_id, c.closed_date FROM requests r "
+                "LEFT JOIN request_closures c USING (request_id)"
+            ).fetchall()
+        )
 
 
 @pytest.fixture
@@ -95,7 +100,7 @@ def test_incremental_dates_equal_a_full_recompute(home: Path, tmp: Path) -> None
     )
     before = _closed(home)
     with store.connect() as con, store.transaction(con):
-        con.execute("UPDATE requests SET closed_date = NULL")
+        con.execute("DELETE FROM request_closures")
         store.refresh_closed_dates(con, "all")
     assert _closed(home) == before
     assert sum(v is not None for v in before.values()) > 0

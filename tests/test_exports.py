@@ -217,8 +217,7 @@ def _seed() -> None:
         for rid, rec, ch, svc, kec, masked, nik, canc in _REQUESTS:
             con.execute(
                 "INSERT INTO requests VALUES (?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), ?, ?, "
-                "?, lower(trim(?)), ?, ?, ?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), 'x', 1, 1, "
-                "NULL)",
+                "?, lower(trim(?)), ?, ?, ?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), 'x', 1, 1)",
                 [rid, rec, rec, ch, svc, kec, kec, "ph" + rid, masked, nik, canc, canc],
             )
         for aid, rid, sched, status, chk, temp, reason, rec in _APPOINTMENTS:
