@@ -22,7 +22,7 @@ A same-process baseline (`SELECT count(*) FROM appointments` on a fresh connecti
 run before and after the page's calls) gives ratios that survive a busy machine.
 
 The store is `bench_export`'s (`bench/out/export_home/`: five years, 1M + 1M rows),
-rebuilt first when it predates migration 2 (`requests.closed_date`). Writes `bench/out/pages.json`. Run: `python -m bench.bench_pages
+rebuilt first when its schema predates the code's migrations. Writes `bench/out/pages.json`. Run: `python -m bench.bench_pages
 [--reps N] [--rebuild] [--only PAGE ...]` from the project root.
 """
 
@@ -60,9 +60,25 @@ PAGES = (
 )
 
 
+_SCHEMA_SQL = "SELECT table_name, column_name FROM information_schema.columns"
+
+
+def _expected_schema() -> set[tuple[str, str]]:
+    """Tables and columns the code's migrations create (run on an empty in-memory DB)."""
+    import duckdb
+
+    from dashboard import store
+
+    with duckdb.connect(":memory:", config=dict(store._CONFIG)) as con:
+        for _version, sql in store.MIGRATIONS:
+            con.execute(sql)
+        return set(con.execute(_SCHEMA_SQL).fetchall())
+
+
 def build_store(rebuild: bool = False) -> Path:
-    """The 1M + 1M store of `bench_export` (shared with it), rebuilt when it predates
-    migration 2 (`requests.closed_date`): a read-only open would not migrate it."""
+    """The 1M + 1M store of `bench_export` (shared with it), rebuilt when its schema
+    lacks a table or column the migrations now create (a read-only open never migrates,
+    and a migration may have been revised since the store was built)."""
     import duckdb
 
     from bench import bench_export
@@ -71,14 +87,8 @@ def build_store(rebuild: bool = False) -> Path:
     if path.exists() and not rebuild:
         try:
             with duckdb.connect(str(path), read_only=True) as con:
-                columns = {
-                    r[0]
-                    for r in con.execute(
-                        "SELECT column_name FROM information_schema.columns "
-                        "WHERE table_name = 'requests'"
-                    ).fetchall()
-                }
-            rebuild = "closed_date" not in columns
+                have = set(con.execute(_SCHEMA_SQL).fetchall())
+            rebuild = not _expected_schema() <= have
         except duckdb.Error:
             rebuild = True
     return bench_export.build_store(rebuild)
