@@ -158,12 +158,17 @@ WHERE fr.service = 'ktp_el'
     """
 CREATE OR REPLACE TEMP MACRO m_lead_days(f_channels, f_kecamatan, f_services, l_start, l_end)
 AS TABLE
+-- Group only the appointments of requests in the range (not all of history).
+WITH in_range AS (
+    SELECT request_id, received_date FROM m_requests(f_channels, f_kecamatan, f_services)
+    WHERE received_date BETWEEN l_start AND l_end
+)
 SELECT CAST(first_slot.first_date - fr.received_date AS BIGINT) AS days
-FROM m_requests(f_channels, f_kecamatan, f_services) AS fr
+FROM in_range AS fr
 JOIN (
-    SELECT request_id, min(scheduled_date) AS first_date FROM appointments GROUP BY request_id
+    SELECT request_id, min(scheduled_date) AS first_date FROM appointments
+    WHERE request_id IN (SELECT request_id FROM in_range) GROUP BY request_id
 ) AS first_slot ON first_slot.request_id = fr.request_id
-WHERE fr.received_date BETWEEN l_start AND l_end
 """,
 )
 
