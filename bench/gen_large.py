@@ -17,6 +17,8 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from dashboard.ingest import INPUT_COLUMNS
+
 OUT = Path(__file__).resolve().parent / "out"
 
 CHANNELS = ["whatsapp", "wa", "WhatsApp", "walk_in", "Walk-in", "loket", "online", "web", "app"]
@@ -50,18 +52,7 @@ def gen_requests(rng: random.Random, n: int, path: Path) -> None:
     start = datetime(2020, 6, 8, 7, 0)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "request_id",
-                "received_at",
-                "channel",
-                "service",
-                "kecamatan",
-                "phone",
-                "nik",
-                "cancelled_at",
-            ]
-        )
+        w.writerow(INPUT_COLUMNS["requests"])
         for i in range(n):
             ts = start + timedelta(minutes=i * 0.3 + rng.random() * 60)
             rid = f"R{i:07d}"
@@ -100,21 +91,7 @@ def gen_appointments(rng: random.Random, n: int, path: Path, delimiter: str = ",
     start = datetime(2020, 6, 10, 8, 0)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, delimiter=delimiter)
-        w.writerow(
-            [
-                "appointment_id",
-                "request_id",
-                "queue_number",
-                "scheduled_date",
-                "status",
-                "checked_in_at",
-                "temperature_c",
-                "mask",
-                "handwash",
-                "rejection_reason",
-                "recorded_at",
-            ]
-        )
+        w.writerow(INPUT_COLUMNS["appointments"])
         for i in range(n):
             day = start + timedelta(days=i // 600)
             status = rng.choices(

@@ -108,30 +108,6 @@ CAP_PLAN: tuple[CapChange, ...] = (
     ),
 )
 
-REQUEST_COLUMNS = (
-    "request_id",
-    "received_at",
-    "channel",
-    "service",
-    "kecamatan",
-    "phone",
-    "nik",
-    "cancelled_at",
-)
-APPOINTMENT_COLUMNS = (
-    "appointment_id",
-    "request_id",
-    "queue_number",
-    "scheduled_date",
-    "status",
-    "checked_in_at",
-    "temperature_c",
-    "mask",
-    "handwash",
-    "rejection_reason",
-    "recorded_at",
-)
-
 
 class DemoError(ValueError):
     """Demo data cannot be loaded (e.g. the store already holds data)."""
@@ -220,6 +196,8 @@ def generate(
     """Simulate `days` days from `start`; return (requests, appointments) frames whose
     columns are the contract's names. `caps` maps each day (through a couple of weeks
     past the end, for the next bookings) to its cap; default: `plan_caps`."""
+    from dashboard import ingest  # the contract's column order (ingest.INPUT_COLUMNS)
+
     if days < 1:
         raise DemoError(f"--days must be 1 or more, not {days}")
     end = start + timedelta(days=days - 1)
@@ -436,9 +414,9 @@ def generate(
             "nik": pd.array([r.nik for r in requests], dtype="string"),
             "cancelled_at": pd.to_datetime([r.cancelled_at for r in requests]),
         },
-        columns=list(REQUEST_COLUMNS),
+        columns=list(ingest.INPUT_COLUMNS["requests"]),
     )
-    app_frame = pd.DataFrame(appointments, columns=list(APPOINTMENT_COLUMNS))
+    app_frame = pd.DataFrame(appointments, columns=list(ingest.INPUT_COLUMNS["appointments"]))
     app_frame = app_frame.astype(
         {
             "queue_number": "Int64",

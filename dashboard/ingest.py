@@ -77,6 +77,8 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "recorded_at": ("waktu_rekam",),
     },
 }
+# The contract's input columns of each log, in its order (writers of logs use these).
+INPUT_COLUMNS: dict[str, tuple[str, ...]] = {kind: tuple(_ALIASES[kind]) for kind in KINDS}
 REQUIRED: dict[str, tuple[str, ...]] = {
     "requests": ("request_id", "received_at", "channel"),
     "appointments": ("appointment_id", "request_id", "scheduled_date", "status"),

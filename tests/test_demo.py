@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard import capacity, demo, metrics, store
+from dashboard.ingest import INPUT_COLUMNS
 
 START = demo.DEMO_START
 KECAMATAN = {k.lower() for k in demo.KECAMATAN}
@@ -36,8 +37,8 @@ def test_same_seed_same_rows_other_seed_other_rows() -> None:
 
 def test_columns_are_the_contracts(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     req, app = frames
-    assert tuple(req.columns) == demo.REQUEST_COLUMNS
-    assert tuple(app.columns) == demo.APPOINTMENT_COLUMNS
+    assert tuple(req.columns) == INPUT_COLUMNS["requests"]
+    assert tuple(app.columns) == INPUT_COLUMNS["appointments"]
     assert req["request_id"].is_unique and app["appointment_id"].is_unique
     assert set(app["request_id"]) <= set(req["request_id"])
 
