@@ -786,7 +786,7 @@ def _stage(
     # The same ID twice: the later row wins. Grouping finds the few repeated IDs cheaply.
     con.execute(
         f"CREATE TABLE dup_rows AS SELECT p.source_row AS row_no, d.kept_row "  # noqa: S608 - idc allow-listed
-        f"FROM parsed p JOIN (SELECT {idc}, max(source_row) AS kept_row FROM parsed "
+        f"FROM parsed p JOIN (SELECT {idc}, max(source_row) AS kept_row FROM parsed "  # idc: ID_COLUMN allow-list
         f"WHERE ok GROUP BY {idc} HAVING count(*) > 1) d ON p.{idc} = d.{idc} "
         "WHERE p.ok AND p.source_row <> d.kept_row"
     )
@@ -856,7 +856,7 @@ def _merge(
             import_id = int(con.execute("SELECT nextval('import_seq')").fetchone()[0])
             con.execute(
                 f"CREATE TEMP TABLE cls AS SELECT s.{idc} AS rid, s.row_hash, e.row_hash AS old "  # noqa: S608 - kind/idc allow-listed
-                f"FROM stage s LEFT JOIN (SELECT {idc}, any_value(row_hash) AS row_hash "
+                f"FROM stage s LEFT JOIN (SELECT {idc}, any_value(row_hash) AS row_hash "  # idc: ID_COLUMN allow-list
                 f"FROM {kind} GROUP BY {idc}) e ON e.{idc} = s.{idc}"
             )
             inserted, updated, unchanged = con.execute(

@@ -247,3 +247,20 @@ EXPECTED_AGES_0625 = [("0-7", 0), ("8-14", 0), ("15-30", 2), ("31-60", 0), (">60
 # Screening rejections: A04, fever, visit 06-04 (week of Monday 06-01).
 EXPECTED_REJECTIONS = [("2020-06-04", "fever", 1)]
 EXPECTED_REJECTIONS_WEEK = [("2020-06-01", "fever", 1)]
+
+
+def run_cli(*args: str) -> bytes:
+    """`python -m dashboard ARGS` as a real subprocess (under the current DASHBOARD_HOME);
+    its standard output. Fails the test on a non-zero exit."""
+    import subprocess
+    import sys
+
+    from dashboard import config
+
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        capture_output=True,
+        cwd=config.PROJECT_ROOT,
+        check=True,
+    )
+    return done.stdout

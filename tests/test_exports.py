@@ -12,8 +12,6 @@ import gzip
 import io
 import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,6 +22,7 @@ import pytest
 
 from dashboard import config, exports, store
 from dashboard.roles import Actor, PermissionDenied
+from tests.fixtures import run_cli
 
 ANALYST = Actor("ana", "analyst")
 ADMIN = Actor("adm", "admin")
@@ -463,25 +462,10 @@ def test_daily_download_equals_cli_bytes(home: Path) -> None:
     with store.connect() as con:
         page_bytes = exports.daily_csv_bytes(con, HEAD, START, END, filters)
         log = exports.audit_log(con)
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "export",
-            "daily",
-            "--start",
-            "2020-06-08",
-            "--end",
-            "2020-06-15",
-            "--channel",
-            "whatsapp",
-        ],
-        capture_output=True,
-        cwd=config.PROJECT_ROOT,
-        check=True,
+    cli_stdout = run_cli(
+        "export", "daily", "--start", "2020-06-08", "--end", "2020-06-15", "--channel", "whatsapp"
     )
-    assert page_bytes == cli.stdout
+    assert page_bytes == cli_stdout
     assert page_bytes.decode().splitlines()[0].startswith("date,requests,")
     assert len(page_bytes.decode().splitlines()) == 1 + 8
     assert log.iloc[0]["what"] == "daily_metrics" and log.iloc[0]["row_count"] == 8

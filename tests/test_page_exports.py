@@ -7,8 +7,6 @@ bytes, the audit row and what a role may not get.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import config, exports, roles, store, ui_exports, users
 from dashboard.roles import Actor, PermissionDenied
+from tests.fixtures import run_cli
 from tests.test_exports import END, NIK_RE, NIKS, START, _ingest_fake_people
 
 PAGE = str(config.PROJECT_ROOT / "pages" / "exports.py")
@@ -101,25 +100,10 @@ def test_row_count_follows_the_filters(site: Path, downloads: dict) -> None:
 def test_page_daily_bytes_equal_the_cli(site: Path, downloads: dict) -> None:
     _run("head", channel="whatsapp")
     page_bytes = downloads["daily-metrics_2020-06-08_2020-06-15.csv"]()
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "export",
-            "daily",
-            "--start",
-            "2020-06-08",
-            "--end",
-            "2020-06-15",
-            "--channel",
-            "whatsapp",
-        ],
-        capture_output=True,
-        cwd=config.PROJECT_ROOT,
-        check=True,
+    cli_stdout = run_cli(
+        "export", "daily", "--start", "2020-06-08", "--end", "2020-06-15", "--channel", "whatsapp"
     )
-    assert page_bytes == cli.stdout
+    assert page_bytes == cli_stdout
     assert len(page_bytes.splitlines()) == 9  # header + 8 days
     # The CLI audits its own export too (as user "cli"); the page's click is kepala's.
     assert [r for r in _log() if r[0] == "kepala"] == [("kepala", "daily_metrics", "csv", 8)]
