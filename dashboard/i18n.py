@@ -877,3 +877,162 @@ register(
         "dq.col.happened_at": ("Terjadi pada", "Happened at"),
     }
 )
+
+# --- admin page ---
+register(
+    {
+        "admin.tab.users": ("Pengguna", "Users"),
+        "admin.tab.capacity": ("Log audit kuota", "Capacity audit log"),
+        "admin.tab.exports": ("Log ekspor", "Export log"),
+        "admin.tab.failures": ("Gagal masuk", "Failed sign-ins"),
+        "admin.users.none": ("Belum ada pengguna.", "No users yet."),
+        "admin.add.title": ("Tambah pengguna", "Add a user"),
+        "admin.add.username": ("Nama pengguna", "Username"),
+        "admin.add.name": ("Nama lengkap", "Full name"),
+        "admin.add.email": ("E-mail (opsional)", "E-mail (optional)"),
+        "admin.add.role": ("Peran", "Role"),
+        "admin.add.submit": ("Tambah", "Add"),
+        "admin.add.done": (
+            "Pengguna **{user}** dibuat. Kata sandi awal (hanya ditampilkan sekali, sampaikan "
+            "secara langsung):",
+            "User **{user}** created. First password (shown only once; hand it over in person):",
+        ),
+        "admin.change.title": ("Ubah pengguna", "Change a user"),
+        "admin.change.user": ("Pengguna", "User"),
+        "admin.change.action": ("Tindakan", "Action"),
+        "admin.action.disable": ("Nonaktifkan", "Disable"),
+        "admin.action.enable": ("Aktifkan", "Enable"),
+        "admin.action.reset": ("Atur ulang kata sandi", "Reset password"),
+        "admin.change.submit": ("Terapkan", "Apply"),
+        "admin.change.disabled": (
+            "**{user}** dinonaktifkan; sesinya berakhir.",
+            "**{user}** disabled; their sessions end.",
+        ),
+        "admin.change.enabled": ("**{user}** diaktifkan.", "**{user}** enabled."),
+        "admin.change.reset": (
+            "Kata sandi baru untuk **{user}** (hanya ditampilkan sekali):",
+            "New password for **{user}** (shown only once):",
+        ),
+        "admin.refused": ("Ditolak: {why}", "Refused: {why}"),
+        "admin.col.username": ("Nama pengguna", "Username"),
+        "admin.col.name": ("Nama", "Name"),
+        "admin.col.role": ("Peran", "Role"),
+        "admin.col.email": ("E-mail", "E-mail"),
+        "admin.col.status": ("Status", "Status"),
+        "admin.col.created_at": ("Dibuat (UTC)", "Created (UTC)"),
+        "admin.status.active": ("aktif", "active"),
+        "admin.status.disabled": ("nonaktif", "disabled"),
+        "admin.log.empty": ("Log kosong.", "The log is empty."),
+        "admin.exports.missing": ("Log ekspor belum tersedia.", "The export log is not available."),
+        "admin.failures.caption": (
+            "Setelah {n} kali gagal dalam {m} menit, nama pengguna itu dikunci {m} menit "
+            "(percobaan saat terkunci dicatat sebagai 'locked').",
+            "After {n} failures within {m} minutes a user name is locked for {m} minutes "
+            "(attempts while locked are logged as 'locked').",
+        ),
+        "admin.col.at": ("Waktu (UTC)", "When (UTC)"),
+        "admin.col.client": ("Klien", "Client"),
+        "admin.col.event": ("Kejadian", "Event"),
+    }
+)
+
+# --- capacity page ---
+register(
+    {
+        "capacity.intro": (
+            "Kuota = jumlah perekaman e-KTP per hari. Urutan: pengecualian tanggal > hari libur "
+            "nasional > aturan hari > kuota bawaan. Setiap perubahan dicatat dengan alasannya.",
+            "Cap = e-KTP recordings a day. Precedence: date override > national holiday > "
+            "weekday rule > default. Every change is logged with its reason.",
+        ),
+        "capacity.tab.default": ("Kuota bawaan", "Default cap"),
+        "capacity.tab.weekday": ("Aturan hari", "Weekday rule"),
+        "capacity.tab.override": ("Tanggal tertentu", "Date override"),
+        "capacity.cap": ("Kuota per hari", "Cap per day"),
+        "capacity.reason": ("Alasan (wajib)", "Reason (required)"),
+        "capacity.reason.help": (
+            "Dicatat di log audit, mis. 'petugas tambahan dari kecamatan'.",
+            "Goes into the audit log, e.g. 'extra staff from the district'.",
+        ),
+        "capacity.effective": ("Berlaku mulai", "Effective from"),
+        "capacity.weekday": ("Hari", "Day of the week"),
+        "capacity.from": ("Dari tanggal", "From date"),
+        "capacity.to": (
+            "Sampai tanggal (kosongkan untuk satu hari)",
+            "To date (empty for one day)",
+        ),
+        "capacity.preview": ("Pratinjau", "Preview"),
+        "capacity.save": ("Simpan", "Save"),
+        "capacity.saved": ("Tersimpan: {what}.", "Saved: {what}."),
+        "capacity.saved.default": (
+            "kuota bawaan {cap} mulai {since}",
+            "default cap {cap} from {since}",
+        ),
+        "capacity.saved.weekday": ("{day}: {cap} mulai {since}", "{day}: {cap} from {since}"),
+        "capacity.saved.override": ("{range}: {cap}", "{range}: {cap}"),
+        "capacity.refused": ("Ditolak: {why}", "Refused: {why}"),
+        "capacity.busy": (
+            "Penyimpanan sedang dipakai proses lain; coba lagi sebentar lagi.",
+            "The store is busy with another program; try again in a moment.",
+        ),
+        "capacity.preview.title": (
+            "Perkiraan tanggal tunggakan e-KTP habis (dihitung dari {as_of})",
+            "Projected date the e-KTP backlog clears (from {as_of})",
+        ),
+        "capacity.preview.current": ("Dengan kalender sekarang", "With the current calendar"),
+        "capacity.preview.new": (
+            "Dengan kuota {cap} per hari buka",
+            "With a cap of {cap} on open days",
+        ),
+        "capacity.preview.never": ("tidak dalam {days} hari", "not within {days} days"),
+        "capacity.preview.cleared": ("sudah tidak ada tunggakan", "no backlog now"),
+        "capacity.preview.na": (
+            "Tidak ada perkiraan untuk data ini.",
+            "No projection for this data.",
+        ),
+        "capacity.preview.bad": (
+            "Kuota harus bilangan bulat 0 sampai {max}.",
+            "The cap must be a whole number from 0 to {max}.",
+        ),
+        "capacity.preview.basis": (
+            "Tunggakan sekarang {backlog}; permintaan baru ~{demand} per hari; hadir {show}, "
+            "lolos skrining {passed}. Kuota baru dipakai untuk semua hari buka.",
+            "Backlog now {backlog}; new requests ~{demand} a day; show rate {show}, "
+            "screening pass rate {passed}. The new cap is applied to every open day.",
+        ),
+        "capacity.preview.saved": (
+            "Perkiraan tanggal tunggakan habis: {before} → {after}.",
+            "Projected clearance date: {before} → {after}.",
+        ),
+        "capacity.weeks.title": ("Delapan minggu ke depan", "The next eight weeks"),
+        "capacity.weeks.start": ("Mulai dari", "Starting"),
+        "capacity.weeks.over": (
+            "{n} hari dengan janji temu melebihi kuota.",
+            "{n} days with more appointments than the cap.",
+        ),
+        "capacity.weeks.ok": (
+            "Tidak ada hari yang melebihi kuota.",
+            "No day is booked over its cap.",
+        ),
+        "capacity.col.date": ("Tanggal", "Date"),
+        "capacity.col.day": ("Hari", "Day"),
+        "capacity.col.cap": ("Kuota", "Cap"),
+        "capacity.col.source": ("Sumber", "Source"),
+        "capacity.col.holiday": ("Hari libur", "Holiday"),
+        "capacity.col.booked": ("Terjadwal", "Booked"),
+        "capacity.col.flag": ("Catatan", "Note"),
+        "capacity.flag.over": ("⚠ melebihi kuota", "⚠ over the cap"),
+        "capacity.source.override": ("pengecualian", "override"),
+        "capacity.source.holiday": ("libur nasional", "holiday"),
+        "capacity.source.weekday": ("aturan hari", "weekday"),
+        "capacity.source.default": ("bawaan", "default"),
+        "capacity.audit.title": ("Log audit kuota", "Capacity audit log"),
+        "capacity.audit.empty": ("Belum ada perubahan kuota.", "No capacity changes yet."),
+        "capacity.audit.changed_at_utc": ("Waktu (UTC)", "When (UTC)"),
+        "capacity.audit.changed_by": ("Oleh", "By"),
+        "capacity.audit.scope": ("Cakupan", "Scope"),
+        "capacity.audit.old_value": ("Lama", "Old"),
+        "capacity.audit.new_value": ("Baru", "New"),
+        "capacity.audit.reason": ("Alasan", "Reason"),
+    }
+)

@@ -20,65 +20,11 @@ ctx = ui.page_setup("admin", "users")
 lang = ctx.lang
 
 LOG_ROWS = 500
-TEXT: dict[str, tuple[str, str]] = {
-    "tab.users": ("Pengguna", "Users"),
-    "tab.capacity": ("Log audit kuota", "Capacity audit log"),
-    "tab.exports": ("Log ekspor", "Export log"),
-    "tab.failures": ("Gagal masuk", "Failed sign-ins"),
-    "users.none": ("Belum ada pengguna.", "No users yet."),
-    "add.title": ("Tambah pengguna", "Add a user"),
-    "add.username": ("Nama pengguna", "Username"),
-    "add.name": ("Nama lengkap", "Full name"),
-    "add.email": ("E-mail (opsional)", "E-mail (optional)"),
-    "add.role": ("Peran", "Role"),
-    "add.submit": ("Tambah", "Add"),
-    "add.done": (
-        "Pengguna **{user}** dibuat. Kata sandi awal (hanya ditampilkan sekali, sampaikan "
-        "secara langsung):",
-        "User **{user}** created. First password (shown only once; hand it over in person):",
-    ),
-    "change.title": ("Ubah pengguna", "Change a user"),
-    "change.user": ("Pengguna", "User"),
-    "change.action": ("Tindakan", "Action"),
-    "action.disable": ("Nonaktifkan", "Disable"),
-    "action.enable": ("Aktifkan", "Enable"),
-    "action.reset": ("Atur ulang kata sandi", "Reset password"),
-    "change.submit": ("Terapkan", "Apply"),
-    "change.disabled": (
-        "**{user}** dinonaktifkan; sesinya berakhir.",
-        "**{user}** disabled; their sessions end.",
-    ),
-    "change.enabled": ("**{user}** diaktifkan.", "**{user}** enabled."),
-    "change.reset": (
-        "Kata sandi baru untuk **{user}** (hanya ditampilkan sekali):",
-        "New password for **{user}** (shown only once):",
-    ),
-    "refused": ("Ditolak: {why}", "Refused: {why}"),
-    "col.username": ("Nama pengguna", "Username"),
-    "col.name": ("Nama", "Name"),
-    "col.role": ("Peran", "Role"),
-    "col.email": ("E-mail", "E-mail"),
-    "col.status": ("Status", "Status"),
-    "col.created_at": ("Dibuat (UTC)", "Created (UTC)"),
-    "status.active": ("aktif", "active"),
-    "status.disabled": ("nonaktif", "disabled"),
-    "log.empty": ("Log kosong.", "The log is empty."),
-    "exports.missing": ("Log ekspor belum tersedia.", "The export log is not available."),
-    "failures.caption": (
-        "Setelah {n} kali gagal dalam {m} menit, nama pengguna itu dikunci {m} menit "
-        "(percobaan saat terkunci dicatat sebagai 'locked').",
-        "After {n} failures within {m} minutes a user name is locked for {m} minutes "
-        "(attempts while locked are logged as 'locked').",
-    ),
-    "col.at": ("Waktu (UTC)", "When (UTC)"),
-    "col.client": ("Klien", "Client"),
-    "col.event": ("Kejadian", "Event"),
-}
 
 
 def tr(key: str, **values: object) -> str:
-    text = TEXT[key][1 if lang == "en" else 0]
-    return text.format(**values) if values else text
+    """This page's strings (registered in dashboard/i18n.py under "admin.")."""
+    return i18n.t(f"admin.{key}", lang, **values)
 
 
 def show_log(frame: pd.DataFrame, key: str) -> None:

@@ -23,93 +23,11 @@ ctx = ui.page_setup("capacity", "capacity")
 lang = ctx.lang
 
 WEEKS_AHEAD = 8
-TEXT: dict[str, tuple[str, str]] = {
-    "intro": (
-        "Kuota = jumlah perekaman e-KTP per hari. Urutan: pengecualian tanggal > hari libur "
-        "nasional > aturan hari > kuota bawaan. Setiap perubahan dicatat dengan alasannya.",
-        "Cap = e-KTP recordings a day. Precedence: date override > national holiday > "
-        "weekday rule > default. Every change is logged with its reason.",
-    ),
-    "tab.default": ("Kuota bawaan", "Default cap"),
-    "tab.weekday": ("Aturan hari", "Weekday rule"),
-    "tab.override": ("Tanggal tertentu", "Date override"),
-    "cap": ("Kuota per hari", "Cap per day"),
-    "reason": ("Alasan (wajib)", "Reason (required)"),
-    "reason.help": (
-        "Dicatat di log audit, mis. 'petugas tambahan dari kecamatan'.",
-        "Goes into the audit log, e.g. 'extra staff from the district'.",
-    ),
-    "effective": ("Berlaku mulai", "Effective from"),
-    "weekday": ("Hari", "Day of the week"),
-    "from": ("Dari tanggal", "From date"),
-    "to": ("Sampai tanggal (kosongkan untuk satu hari)", "To date (empty for one day)"),
-    "preview": ("Pratinjau", "Preview"),
-    "save": ("Simpan", "Save"),
-    "saved": ("Tersimpan: {what}.", "Saved: {what}."),
-    "saved.default": ("kuota bawaan {cap} mulai {since}", "default cap {cap} from {since}"),
-    "saved.weekday": ("{day}: {cap} mulai {since}", "{day}: {cap} from {since}"),
-    "saved.override": ("{range}: {cap}", "{range}: {cap}"),
-    "refused": ("Ditolak: {why}", "Refused: {why}"),
-    "busy": (
-        "Penyimpanan sedang dipakai proses lain; coba lagi sebentar lagi.",
-        "The store is busy with another program; try again in a moment.",
-    ),
-    "preview.title": (
-        "Perkiraan tanggal tunggakan e-KTP habis (dihitung dari {as_of})",
-        "Projected date the e-KTP backlog clears (from {as_of})",
-    ),
-    "preview.current": ("Dengan kalender sekarang", "With the current calendar"),
-    "preview.new": ("Dengan kuota {cap} per hari buka", "With a cap of {cap} on open days"),
-    "preview.never": ("tidak dalam {days} hari", "not within {days} days"),
-    "preview.cleared": ("sudah tidak ada tunggakan", "no backlog now"),
-    "preview.na": ("Tidak ada perkiraan untuk data ini.", "No projection for this data."),
-    "preview.bad": (
-        "Kuota harus bilangan bulat 0 sampai {max}.",
-        "The cap must be a whole number from 0 to {max}.",
-    ),
-    "preview.basis": (
-        "Tunggakan sekarang {backlog}; permintaan baru ~{demand} per hari; hadir {show}, "
-        "lolos skrining {passed}. Kuota baru dipakai untuk semua hari buka.",
-        "Backlog now {backlog}; new requests ~{demand} a day; show rate {show}, "
-        "screening pass rate {passed}. The new cap is applied to every open day.",
-    ),
-    "preview.saved": (
-        "Perkiraan tanggal tunggakan habis: {before} → {after}.",
-        "Projected clearance date: {before} → {after}.",
-    ),
-    "weeks.title": ("Delapan minggu ke depan", "The next eight weeks"),
-    "weeks.start": ("Mulai dari", "Starting"),
-    "weeks.over": (
-        "{n} hari dengan janji temu melebihi kuota.",
-        "{n} days with more appointments than the cap.",
-    ),
-    "weeks.ok": ("Tidak ada hari yang melebihi kuota.", "No day is booked over its cap."),
-    "col.date": ("Tanggal", "Date"),
-    "col.day": ("Hari", "Day"),
-    "col.cap": ("Kuota", "Cap"),
-    "col.source": ("Sumber", "Source"),
-    "col.holiday": ("Hari libur", "Holiday"),
-    "col.booked": ("Terjadwal", "Booked"),
-    "col.flag": ("Catatan", "Note"),
-    "flag.over": ("⚠ melebihi kuota", "⚠ over the cap"),
-    "source.override": ("pengecualian", "override"),
-    "source.holiday": ("libur nasional", "holiday"),
-    "source.weekday": ("aturan hari", "weekday"),
-    "source.default": ("bawaan", "default"),
-    "audit.title": ("Log audit kuota", "Capacity audit log"),
-    "audit.empty": ("Belum ada perubahan kuota.", "No capacity changes yet."),
-    "audit.changed_at_utc": ("Waktu (UTC)", "When (UTC)"),
-    "audit.changed_by": ("Oleh", "By"),
-    "audit.scope": ("Cakupan", "Scope"),
-    "audit.old_value": ("Lama", "Old"),
-    "audit.new_value": ("Baru", "New"),
-    "audit.reason": ("Alasan", "Reason"),
-}
 
 
 def tr(key: str, **values: object) -> str:
-    text = TEXT[key][1 if lang == "en" else 0]
-    return text.format(**values) if values else text
+    """This page's strings (registered in dashboard/i18n.py under "capacity.")."""
+    return i18n.t(f"capacity.{key}", lang, **values)
 
 
 def save(write: Callable[[store.duckdb.DuckDBPyConnection], object], what: str) -> bool:
