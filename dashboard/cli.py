@@ -298,6 +298,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     from dashboard import capacity, pii, store, users
 
     did_something = False
+    # Demo data belongs to the installation's first set-up only: an office that moved the
+    # demo store aside to load its own logs must not get the demo back on the next run.
+    marker = _home() / ".initialized"
+    first_setup = not marker.exists()
     pii.load_key()
     # The sign-in cookie key too, now rather than on the first page load of the server.
     from dashboard import auth
@@ -313,7 +317,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             "python -m dashboard users passwd admin)",
             ["  username: admin", f"  password: {password}"],
         )
-    if not args.no_demo:
+    if first_setup and not args.no_demo:
         from dashboard import demo
 
         if demo.store_is_empty():
@@ -326,6 +330,7 @@ def cmd_init(args: argparse.Namespace) -> int:
                 for name, (role, pw) in sorted(demo_users.items())
             ]
             _banner("DEMO data loaded (simulated office, not real people) and demo users:", rows)
+    marker.write_text("set up by `python -m dashboard init`; demo data only before this\n")
     if not did_something:
         print("already set up: nothing to do")
     else:

@@ -413,6 +413,20 @@ def test_init_without_demo_keeps_the_store_empty(
         assert not store.is_demo(con)
 
 
+def test_init_does_not_bring_the_demo_back_after_the_store_is_moved_aside(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # README "Loading your own logs": move the demo store aside, run again, import.
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "DEMO" in out
+    (home / "dashboard.duckdb").rename(home.parent / "demo-store.duckdb")
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "DEMO" not in out and "password" not in out
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM requests").fetchone()[0] == 0
+        assert not store.is_demo(con)
+
+
 def _data_version() -> int:
     with store.connect(read_only=True) as con:
         return store.data_version(con)
