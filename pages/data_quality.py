@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -282,37 +283,33 @@ else:
             width="stretch",
         )
 
+
 # ---------------------------------------------------------------- orphans and warnings
+def findings(key: str, total: int, fetch: Callable[..., pd.DataFrame], columns: tuple) -> None:
+    """One list of loaded-but-suspect rows (orphans, warnings): the first 200, and how many."""
+    st.subheader(t(key))
+    st.caption(t(f"{key}.caption"))
+    if total == 0:
+        st.caption(t(f"{key}.none"))
+        return
+    rows = cache.call(fetch, 200)
+    st.dataframe(local_table(rows, columns), hide_index=True, width="stretch")
+    if total > len(rows):
+        st.caption(t("dq.first_n", n=i18n.fmt_int(len(rows))))
+
+
 left, right = st.columns(2)
 with left:
-    st.subheader(t("dq.orphans"))
-    st.caption(t("dq.orphans.caption"))
-    if orphan_total == 0:
-        st.caption(t("dq.orphans.none"))
-    else:
-        orphans = cache.call(ingest.orphan_appointments, 200)
-        st.dataframe(
-            local_table(
-                orphans, ("appointment_id", "request_id", "scheduled_date", "status", "import_id")
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-        if orphan_total > len(orphans):
-            st.caption(t("dq.first_n", n=i18n.fmt_int(len(orphans))))
+    findings(
+        "dq.orphans",
+        orphan_total,
+        ingest.orphan_appointments,
+        ("appointment_id", "request_id", "scheduled_date", "status", "import_id"),
+    )
 with right:
-    st.subheader(t("dq.warnings"))
-    st.caption(t("dq.warnings.caption"))
-    if warning_total == 0:
-        st.caption(t("dq.warnings.none"))
-    else:
-        warnings = cache.call(ingest.consistency_warnings, 200)
-        st.dataframe(
-            local_table(
-                warnings, ("kind", "appointment_id", "request_id", "received_at", "happened_at")
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-        if warning_total > len(warnings):
-            st.caption(t("dq.first_n", n=i18n.fmt_int(len(warnings))))
+    findings(
+        "dq.warnings",
+        warning_total,
+        ingest.consistency_warnings,
+        ("kind", "appointment_id", "request_id", "received_at", "happened_at"),
+    )
