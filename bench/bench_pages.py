@@ -7,7 +7,7 @@ For every page (app.py overview, throughput, backlog, screening, channels, data_
 capacity, exports) this replays exactly the dashboard calls the page makes through
 `cache.call(...)` on its first load with the default view (last 30 days ending at the
 latest data date, no filters, an analyst or admin so every section shows): the
-`page_setup` reads (data version + `cache.store_info`) and then the page's own calls.
+`page_setup` reads (data version + `queries.store_info`) and then the page's own calls.
 Each call runs on its own fresh store connection, as `cache._cached_call` does.
 
 - cold: a fresh Python process per repetition, the page's calls once (the OS file cache
@@ -131,13 +131,13 @@ def _context(rec: Recorder, view: str) -> dict[str, Any]:
     hold appointments only. "busy" counts back from the last request instead: the same
     queries over 30 days where both logs have rows (the heavier, more typical case).
     """
-    from dashboard import cache, capacity, metrics, store, ui
+    from dashboard import capacity, metrics, queries, store, ui
 
     began = time.perf_counter()
     with store.connect(rec.db) as con:
         store.data_version(con)
     rec.calls.append(("store.data_version", time.perf_counter() - began))
-    facts = rec.call(cache.store_info)
+    facts = rec.call(queries.store_info)
     today = capacity.office_today()
     anchor = ui.anchor_date(today, facts["last_date"])
     if view == "busy":

@@ -112,55 +112,10 @@ def clear() -> None:
 
 
 # ---------------------------------------------------------------- the sidebar's facts
-# Small reads the page framework needs on every page (what the store holds, its date
-# range, the filter options). Kept here beside their only caller until they move to
-# queries.py.
-
-
-def store_info(con: Any) -> dict[str, Any]:
-    """What the sidebar and empty states need: demo flag, last import, data dates, options.
-
-    `first_date`/`last_date` span the days with activity: requests received, and
-    appointments checked in or recorded (scheduled dates may lie in the future).
-    """
-    dates = con.execute(
-        """
-        SELECT
-          (SELECT min(received_date) FROM requests),
-          (SELECT max(received_date) FROM requests),
-          (SELECT min(visit_date) FROM appointments),
-          (SELECT max(visit_date) FROM appointments WHERE status IN ('recorded', 'rejected')),
-          (SELECT count(*) FROM requests),
-          (SELECT count(*) FROM appointments)
-        """
-    ).fetchone()
-    first_candidates = [d for d in (dates[0], dates[2]) if d is not None]
-    last_candidates = [d for d in (dates[1], dates[3]) if d is not None]
-    last_import = con.execute(
-        "SELECT timezone(?, max(finished_at)) FROM imports", [config.office_tz()]
-    ).fetchone()[0]
-    kecamatan = con.execute(
-        """
-        SELECT kecamatan_key, mode(kecamatan) AS label
-        FROM requests WHERE kecamatan_key IS NOT NULL AND kecamatan_key <> ''
-        GROUP BY kecamatan_key ORDER BY kecamatan_key LIMIT 500
-        """
-    ).fetchall()
-    services = con.execute(
-        "SELECT DISTINCT service FROM requests ORDER BY service LIMIT 100"
-    ).fetchall()
-    return {
-        "is_demo": store.is_demo(con),
-        "last_import": last_import,
-        "first_date": min(first_candidates) if first_candidates else None,
-        "last_date": max(last_candidates) if last_candidates else None,
-        "requests": int(dates[4]),
-        "appointments": int(dates[5]),
-        "kecamatan": [(str(k), str(label)) for k, label in kecamatan],
-        "services": [str(s) for (s,) in services],
-    }
 
 
 def sidebar_facts() -> dict[str, Any]:
-    """`store_info` through the cache (keyed by the data version like everything else)."""
-    return call(store_info)
+    """`queries.store_info` through the cache (keyed by the data version like everything else)."""
+    from dashboard import queries
+
+    return call(queries.store_info)

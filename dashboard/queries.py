@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard import config, metrics
+from dashboard import config, metrics, store
 from dashboard.metrics import Filters
 
 #: Time grains a chart may group by; the value is bound into `date_trunc`, never pasted.
@@ -574,3 +574,50 @@ def quarantine_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The imports that quarantined something (newest first), for the import filter.
     Columns: import_id, file_name, quarantined."""
     return con.execute(_QUARANTINE_IMPORTS_SQL).df()
+
+
+# ---------------------------------------------------------------- the sidebar's facts
+
+
+def store_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What the sidebar and empty states need: demo flag, last import, data dates, options.
+
+    `first_date`/`last_date` span the days with activity: requests received, and
+    appointments checked in or recorded (scheduled dates may lie in the future).
+    """
+    dates = con.execute(
+        """
+        SELECT
+          (SELECT min(received_date) FROM requests),
+          (SELECT max(received_date) FROM requests),
+          (SELECT min(visit_date) FROM appointments),
+          (SELECT max(visit_date) FROM appointments WHERE status IN ('recorded', 'rejected')),
+          (SELECT count(*) FROM requests),
+          (SELECT count(*) FROM appointments)
+        """
+    ).fetchone()
+    first_candidates = [d for d in (dates[0], dates[2]) if d is not None]
+    last_candidates = [d for d in (dates[1], dates[3]) if d is not None]
+    last_import = con.execute(
+        "SELECT timezone(?, max(finished_at)) FROM imports", [config.office_tz()]
+    ).fetchone()[0]
+    kecamatan = con.execute(
+        """
+        SELECT kecamatan_key, mode(kecamatan) AS label
+        FROM requests WHERE kecamatan_key IS NOT NULL AND kecamatan_key <> ''
+        GROUP BY kecamatan_key ORDER BY kecamatan_key LIMIT 500
+        """
+    ).fetchall()
+    services = con.execute(
+        "SELECT DISTINCT service FROM requests ORDER BY service LIMIT 100"
+    ).fetchall()
+    return {
+        "is_demo": store.is_demo(con),
+        "last_import": last_import,
+        "first_date": min(first_candidates) if first_candidates else None,
+        "last_date": max(last_candidates) if last_candidates else None,
+        "requests": int(dates[4]),
+        "appointments": int(dates[5]),
+        "kecamatan": [(str(k), str(label)) for k, label in kecamatan],
+        "services": [str(s) for (s,) in services],
+    }
