@@ -532,6 +532,22 @@ def test_rows_keep_spreadsheet_numbers_after_a_ragged_line(home: Path, tmp_path:
     assert [r[0] for r in quarantine()] == [4, 5, 9]
 
 
+def test_row_numbers_across_many_blocks_of_rows(home: Path, tmp_path: Path) -> None:
+    """Refused lines at and around the row-block edges (ingest counts per 4,096 rows)."""
+    block = ingest._BLOCK_ROWS
+    n = 3 * block + 500
+    ragged = {3, 4, block - 1, block, block + 1, block + 2, 2 * block + 7, n - 1, n + 1}
+    lines = [REQ_HEADER]
+    for row in range(2, n + 2):  # spreadsheet row numbers: the header is row 1
+        lines.append(f"R{row},2020-06-08,wa" if row in ragged else f"R{row},2020-06-08,wa,,,,,")
+    f = write(tmp_path / "req.csv", "\n".join(lines) + "\n")
+    result = ingest.ingest_file(f, actor=ADMIN)
+    assert (result.rows_read, result.quarantined) == (n, len(ragged))
+    got = rows("SELECT request_id, source_row FROM requests ORDER BY source_row")
+    assert got == [(f"R{row}", row) for row in range(2, n + 2) if row not in ragged]
+    assert [r[0] for r in quarantine()] == sorted(ragged)
+
+
 # ---------------------------------------------------------------- XLSX and Parquet
 
 
