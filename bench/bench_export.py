@@ -58,7 +58,7 @@ _REQUESTS_SQL = """
 INSERT INTO requests
 SELECT request_id, received_at, CAST(received_at AS DATE), channel, service, kecamatan,
        lower(kecamatan), phone_hash, phone_masked, nik_hash,
-       cancelled_at, CAST(cancelled_at AS DATE), md5(request_id), 1, i + 2
+       cancelled_at, CAST(cancelled_at AS DATE), hash(request_id), 1, i + 2
 FROM (
     SELECT i, 'B' || lpad(CAST(i AS VARCHAR), 7, '0') AS request_id,
            CAST($start AS TIMESTAMP)
@@ -71,10 +71,10 @@ FROM (
                 WHEN hash(i, 'service') % 100 < 94 THEN 'kk' ELSE 'akta_lahir' END AS service,
            ['Paringin', 'Paringin Selatan', 'Lampihong', 'Batumandi', 'Juai', 'Halong',
             'Awayan', 'Tebing Tinggi'][CAST(1 + hash(i, 'kec') % 8 AS BIGINT)] AS kecamatan,
-           CASE WHEN hash(i, 'phone') % 10 < 8 THEN sha256('phone' || i) END AS phone_hash,
+           CASE WHEN hash(i, 'phone') % 10 < 8 THEN left(sha256('phone' || i), 32) END AS phone_hash,
            CASE WHEN hash(i, 'phone') % 10 < 8
                 THEN '0800****' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0') END AS phone_masked,
-           sha256('nik' || i) AS nik_hash,
+           left(sha256('nik' || i), 32) AS nik_hash,
            CASE WHEN hash(i, 'cancel') % 100 < 3 THEN received_at
                 + to_days(CAST(1 + hash(i, 'cdays') % 60 AS INTEGER)) END AS cancelled_at
     FROM range($rows) r(i)
@@ -87,7 +87,7 @@ SELECT appointment_id, request_id, queue_number, scheduled_date, status, checked
        temperature_c, mask, handwash, rejection_reason, recorded_at,
        coalesce(CAST(checked_in_at AS DATE), CAST(recorded_at AS DATE), scheduled_date),
        coalesce(CAST(recorded_at AS DATE), CAST(checked_in_at AS DATE), scheduled_date),
-       md5(appointment_id), 2, i + 2
+       hash(appointment_id), 2, i + 2
 FROM (
     SELECT *, CASE WHEN status IN ('recorded', 'rejected')
                    THEN CAST(scheduled_date AS TIMESTAMP)

@@ -754,11 +754,12 @@ def _row_hash_sql(kind: str) -> str:
     """A fingerprint of the loaded values: equal fingerprints mean "unchanged".
 
     DuckDB's `hash` over the typed values is several times cheaper than md5 over their
-    text. It may change with a DuckDB upgrade; then a re-import rewrites identical rows
-    once ("updated"), which is harmless. NIK/phone enter only as their keyed hashes.
+    text, and stored as the number it is (UBIGINT), not as text. It may change with a
+    DuckDB upgrade; then a re-import rewrites identical rows once ("updated"), which is
+    harmless. NIK/phone enter only as their keyed hashes.
     """
     cols = [c for c in _STORE_COLUMNS[kind] if c not in ("row_hash", "import_id", "source_row")]
-    return f"CAST(hash({', '.join(cols)}) AS VARCHAR)"
+    return f"hash({', '.join(cols)})"
 
 
 # ---------------------------------------------------------------------------- pipeline

@@ -1,7 +1,7 @@
 """Personal data (CONTRACT section 4): the keyed hash, phone and NIK normalising and masking.
 
 The store never holds a raw NIK or phone number. On import each becomes an HMAC-SHA256
-under a per-installation key (`$DASHBOARD_HOME/secrets/pii.key`, 32 random bytes, mode
+(truncated to 128 bits) under a per-installation key (`$DASHBOARD_HOME/secrets/pii.key`, 32 random bytes, mode
 0600, created on first use, never in git), and a phone also keeps a masked form
 (`0812****789`) so staff can recognise a number without reading it.
 
@@ -69,17 +69,24 @@ def hmac_sql_params(key: bytes) -> dict[str, bytes]:
     }
 
 
+# The stored hash is HMAC-SHA256 truncated to its first 128 bits (32 hex characters),
+# the shortest RFC 2104 (section 5) allows. It only has to link one person's rows and
+# withstand guessing without the key; halving it took 0.4 s off writing 1M requests.
+HASH_HEX_CHARS = 32
+
+
 def hmac_sql(expr: str) -> str:
-    """SQL for HMAC-SHA256 (hex) of the VARCHAR `expr`, with `$ipad`/`$opad` bound.
+    """SQL for the stored keyed hash (hex) of the VARCHAR `expr`, `$ipad`/`$opad` bound.
 
     `expr` must be SQL written by our code (a column name from an allow-list).
     """
-    return f"sha256($opad || unhex(sha256($ipad || encode({expr}))))"
+    return f"left(sha256($opad || unhex(sha256($ipad || encode({expr})))), {HASH_HEX_CHARS})"
 
 
 def hash_value(value: str, key: bytes | None = None) -> str:
-    """HMAC-SHA256 hex of an already normalised value: equal to `hmac_sql`."""
-    return hmac.new(key if key is not None else load_key(), value.encode(), "sha256").hexdigest()
+    """The stored keyed hash of an already normalised value: equal to `hmac_sql`."""
+    mac = hmac.new(key if key is not None else load_key(), value.encode(), "sha256")
+    return mac.hexdigest()[:HASH_HEX_CHARS]
 
 
 def normalize_phone(s: str | None) -> str | None:

@@ -170,7 +170,7 @@ def test_load_demo_into_a_store(home: Path) -> None:
         rows = con.execute("SELECT nik_hash, phone_hash, phone_masked FROM requests").fetchall()
         assert not {r[0] for r in rows} & raw_nik and not {r[1] for r in rows} & raw_phone
         hashes = [h for r in rows for h in r[:2] if h is not None]
-        assert len(hashes) > 1000 and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
+        assert len(hashes) > 1000 and all(re.fullmatch(r"[0-9a-f]{32}", h) for h in hashes)
         masked = [r[2] for r in rows if r[2] is not None]
         assert masked and all(re.fullmatch(r"0800\*{4}\d{3}", m) for m in masked)
         audit = con.execute("SELECT reason FROM capacity_audit ORDER BY audit_id").fetchall()

@@ -195,8 +195,8 @@ def test_audit_row_records_who_what_filters_rows(home: Path) -> None:
 
 # request_id, received_at, channel, service, kecamatan, phone_masked, nik_hash, cancelled_at
 _REQUESTS = [
-    ("R1", "2020-06-08 09:00", "whatsapp", "ktp_el", "Paringin", "0812****789", "aa" * 32, None),
-    ("R2", "2020-06-09 10:00", "walk_in", "ktp_el", "Paringin Selatan", None, "bb" * 32, None),
+    ("R1", "2020-06-08 09:00", "whatsapp", "ktp_el", "Paringin", "0812****789", "aa" * 16, None),
+    ("R2", "2020-06-09 10:00", "walk_in", "ktp_el", "Paringin Selatan", None, "bb" * 16, None),
     ("R3", "2020-06-10 11:00", "whatsapp", "kk", "Juai", "0813****111", None, None),
     ("R4", "2020-06-20 08:00", "whatsapp", "ktp_el", "Juai", None, None, None),
     ('=HYPERLINK("http://x")', "2020-06-11 08:30", "online", "ktp_el", "@SUM(1)", None, None, None),
@@ -216,14 +216,14 @@ def _seed() -> None:
         for rid, rec, ch, svc, kec, masked, nik, canc in _REQUESTS:
             con.execute(
                 "INSERT INTO requests VALUES (?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), ?, ?, "
-                "?, lower(trim(?)), ?, ?, ?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), 'x', 1, 1)",
+                "?, lower(trim(?)), ?, ?, ?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), 0, 1, 1)",
                 [rid, rec, rec, ch, svc, kec, kec, "ph" + rid, masked, nik, canc, canc],
             )
         for aid, rid, sched, status, chk, temp, reason, rec in _APPOINTMENTS:
             visit = (chk or rec or sched)[:10]
             con.execute(
                 "INSERT INTO appointments VALUES (?, ?, 1, ?::DATE, ?, ?::TIMESTAMP, ?, true, "
-                "true, ?, ?::TIMESTAMP, ?::DATE, ?::DATE, 'x', 1, 1)",
+                "true, ?, ?::TIMESTAMP, ?::DATE, ?::DATE, 0, 1, 1)",
                 [aid, rid, sched, status, chk, temp, reason, rec, visit, (rec or visit)[:10]],
             )
         store.refresh_closed_dates(con, "all")
@@ -275,7 +275,7 @@ def test_request_export_columns_hold_no_health_or_raw_personal_data(home: Path) 
         "cancelled_at",
     ]
     r1 = next(r for r in rows if r["request_id"] == "R1")
-    assert r1["phone_masked"] == "0812****789" and r1["nik_hash"] == "aa" * 32
+    assert r1["phone_masked"] == "0812****789" and r1["nik_hash"] == "aa" * 16
     evil = next(r for r in rows if r["request_id"].startswith("'"))
     assert evil["kecamatan"] == "'@SUM(1)"
 
