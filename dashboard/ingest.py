@@ -41,12 +41,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from dashboard import config, pii, roles, store
 
-if TYPE_CHECKING:  # pandas is heavy to import; the CLI's ingest never needs it
+if TYPE_CHECKING:  # heavy to import; a CSV import from the command line needs neither
     import pandas as pd
+    import pyarrow as pa
 
 Progress = Callable[[float, str], None]
 
@@ -435,6 +435,8 @@ def _cell_text(value: Any) -> str | None:
 
 def _load_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, header: list[str]) -> None:
     """Register an Arrow table (any types) as `src(row_no, c0..cN)` of text cells."""
+    import pyarrow as pa
+
     renamed = table.rename_columns([f"c{i}" for i in range(table.num_columns)])
     # Row numbers as a spreadsheet would show them (header = row 1), fixed before any scan.
     renamed = renamed.append_column(
@@ -448,6 +450,7 @@ def _load_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, header: list[st
 
 
 def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+    import pyarrow as pa
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -815,26 +818,18 @@ def _stage(
     if con.execute("SELECT count(*) FROM dup_rows").fetchall()[0][0]:
         # Only the kept copy goes on; a delete keeps the rest of `parsed` in file order.
         con.execute("DELETE FROM parsed WHERE source_row IN (SELECT row_no FROM dup_rows)")
-    if source.rows_rejected:  # ragged lines: one Arrow hand-over, not a statement each
+    if source.rows_rejected:  # ragged lines: one statement with lists, not one per line
         rejected = source.rows_rejected
-        con.register(
-            "ragged",
-            pa.table(
-                {
-                    "row_no": pa.array([r[0] for r in rejected], pa.int64()),
-                    "reason": pa.array([r[2] for r in rejected], pa.string()),
-                    "raw": pa.array(
-                        [
-                            json.dumps(_masked_fields(source.header, mapping, r[1]))
-                            for r in rejected
-                        ],
-                        pa.string(),
-                    ),
-                }
-            ),
+        con.execute(
+            "INSERT INTO quar SELECT unnest($rows), NULL, unnest($reasons), unnest($raws)",
+            {
+                "rows": [r[0] for r in rejected],
+                "reasons": [r[2] for r in rejected],
+                "raws": [
+                    json.dumps(_masked_fields(source.header, mapping, r[1])) for r in rejected
+                ],
+            },
         )
-        con.execute("INSERT INTO quar SELECT row_no, NULL, reason, raw FROM ragged")
-        con.unregister("ragged")
     # The raw cells are no longer needed: free them before the merge needs memory.
     objects = dict(
         con.execute(
@@ -870,27 +865,22 @@ def _merge(
     actor: roles.Actor,
     started_at: datetime,
 ) -> ImportResult:
-    """One transaction on the store: rows, quarantine, ledger, data version."""
+    """One transaction on the store: rows, quarantine, ledger, data version.
+
+    The store is attached to the private database, so the staged rows go in table to
+    table (no copy through Python); temp views name them from inside the store's catalog.
+    """
     idc = ID_COLUMN[kind]
     cols = _STORE_COLUMNS[kind]
     staged = [c for c in cols if c != "import_id"]
-    # A fresh cursor: the relation API refuses a connection with a half-read result.
-    cur = priv.cursor()
-    quar = cur.sql("SELECT * FROM quar ORDER BY row_number").to_arrow_table()
-    # Handed over as Arrow (columnar, no per-row Python), scanned in place by the store.
-    # In file order, which is also what makes the store's write cheap: handed rows out of
-    # order, DuckDB spends a further 1.2 s per 1M rows rewriting them when the connection
-    # closes; and the sorted result comes in whole batches that the store scans 0.5 s
-    # faster than the many small pieces a filtered scan gives.
-    stage = cur.sql(
-        f"SELECT {', '.join(staged)} FROM parsed WHERE ok ORDER BY source_row"  # noqa: S608 - names from _STORE_COLUMNS
-    ).to_arrow_table()
-    cur.close()
-    with store.connect() as con:
-        con.register("stage", stage)
-        con.register("quar_in", quar)
+    priv.execute(
+        f"CREATE TEMP VIEW stage AS SELECT {', '.join(staged)} FROM memory.main.parsed WHERE ok"  # noqa: S608 - names from _STORE_COLUMNS
+    )
+    priv.execute("CREATE TEMP VIEW quar_in AS SELECT * FROM memory.main.quar")
+    quarantined = int(priv.execute("SELECT count(*) FROM quar").fetchall()[0][0])
+    with store.attached(priv) as con:
         with store.transaction(con):
-            import_id = int(con.execute("SELECT nextval('import_seq')").fetchone()[0])
+            import_id = int(con.execute("SELECT nextval('import_seq')").fetchall()[0][0])
             con.execute(
                 f"CREATE TEMP TABLE cls AS SELECT s.{idc} AS rid, s.row_hash, e.row_hash AS old "  # noqa: S608 - kind/idc allow-listed
                 f"FROM stage s LEFT JOIN (SELECT {idc}, any_value(row_hash) AS row_hash "  # idc: ID_COLUMN allow-list
@@ -900,17 +890,22 @@ def _merge(
                 "SELECT count(*) FILTER (old IS NULL), "
                 "count(*) FILTER (old IS NOT NULL AND old <> row_hash), "
                 "count(*) FILTER (old = row_hash) FROM cls"
-            ).fetchone()
+            ).fetchall()[0]
+            all_new = updated == 0 and unchanged == 0
             # Requests whose closed_date may change: those written now, and for
-            # appointments the requests they serve (before and after an update).
+            # appointments the requests served by a `recorded` one (only those close a
+            # request), as written now and as replaced.
             if kind == "requests":
                 touched = "SELECT rid AS request_id FROM cls WHERE old IS DISTINCT FROM row_hash"
+            elif all_new:
+                touched = "SELECT request_id FROM stage WHERE status = 'recorded'"
             else:
                 touched = (
                     "SELECT s.request_id FROM stage s JOIN cls c ON c.rid = s.appointment_id "
-                    "WHERE c.old IS DISTINCT FROM c.row_hash UNION SELECT a.request_id "
-                    "FROM appointments a JOIN cls c ON c.rid = a.appointment_id "
-                    "WHERE c.old IS NOT NULL AND c.old <> c.row_hash"
+                    "WHERE c.old IS DISTINCT FROM c.row_hash AND s.status = 'recorded' "
+                    "UNION SELECT a.request_id FROM appointments a "
+                    "JOIN cls c ON c.rid = a.appointment_id "
+                    "WHERE c.old IS NOT NULL AND c.old <> c.row_hash AND a.status = 'recorded'"
                 )
             con.execute(f"CREATE OR REPLACE TEMP TABLE touched_requests AS {touched}")  # noqa: S608 - fixed text
             if updated:
@@ -922,12 +917,15 @@ def _merge(
             # All new (the usual first load of a file): no join needed to pick the rows.
             only_new = (
                 ""
-                if inserted == len(stage)
+                if all_new
                 else (f" JOIN cls c ON c.rid = s.{idc} WHERE c.old IS DISTINCT FROM c.row_hash")
             )
+            # In file order: rows written out of order cost DuckDB 0.4 s more per 1M rows
+            # here and a further 1.2 s rewriting them at the next checkpoint.
             con.execute(
                 f"INSERT INTO {kind} ({', '.join(cols)}) SELECT {select_cols} FROM stage s"  # noqa: S608
-                + only_new,
+                + only_new
+                + " ORDER BY s.source_row",
                 {"import_id": import_id},
             )
             con.execute(
@@ -938,7 +936,6 @@ def _merge(
             store.refresh_closed_dates(con, "touched")
             con.execute("DROP TABLE touched_requests")
             orphans, warnings = _import_findings(con, kind, import_id)
-            quarantined = len(quar)
             con.execute(
                 "INSERT INTO imports VALUES ($id, $file, $hash, $kind, $read, $ins, $upd, $unch, "
                 "$quar, $orph, $warn, $by, $started, now())",
@@ -959,8 +956,6 @@ def _merge(
                 },
             )
             store.bump_data_version(con)
-        con.unregister("quar_in")
-        con.unregister("stage")
     return ImportResult(
         import_id=import_id,
         file_name=file_name,
@@ -975,21 +970,30 @@ def _merge(
     )
 
 
+def _warnings_from(rows: str) -> str:
+    """The warnings among `rows` (appointment_id, request_id, recorded_at, checked_in_at,
+    received_at): appointments visited/recorded before their request came in."""
+    return f"""
+        SELECT CASE WHEN recorded_at < received_at THEN 'recorded_before_received'
+                    ELSE 'checked_in_before_received' END AS kind,
+               appointment_id, request_id, received_at,
+               CASE WHEN recorded_at < received_at THEN recorded_at
+                    ELSE checked_in_at END AS happened_at
+        FROM {rows}
+        WHERE recorded_at < received_at OR checked_in_at < received_at
+    """  # noqa: S608 - table names and SQL from this module only
+
+
 def _warnings_sql(appointments: str = "appointments", requests: str = "requests") -> str:
     """Appointments visited/recorded before their request came in (loaded, but suspect).
 
     The sources are table names from this module (the store's, or this import's
     `stage`), so an import only joins its own rows, not the whole store.
     """
-    return f"""
-        SELECT CASE WHEN a.recorded_at < r.received_at THEN 'recorded_before_received'
-                    ELSE 'checked_in_before_received' END AS kind,
-               a.appointment_id, a.request_id, r.received_at,
-               CASE WHEN a.recorded_at < r.received_at THEN a.recorded_at
-                    ELSE a.checked_in_at END AS happened_at
-        FROM {appointments} a JOIN {requests} r USING (request_id)
-        WHERE a.recorded_at < r.received_at OR a.checked_in_at < r.received_at
-    """  # noqa: S608 - table names from this module only
+    return _warnings_from(
+        "(SELECT a.appointment_id, a.request_id, a.recorded_at, a.checked_in_at, r.received_at "  # noqa: S608
+        f"FROM {appointments} a JOIN {requests} r USING (request_id))"
+    )
 
 
 _WARNINGS_SQL = _warnings_sql()
@@ -998,10 +1002,19 @@ _WARNINGS_SQL = _warnings_sql()
 def _import_findings(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) -> tuple[int, int]:
     """Orphans among this file's appointments; cross-row warnings touching this file."""
     if kind == "appointments":
-        orphans = con.execute(
-            "SELECT count(*) FROM stage s ANTI JOIN requests r USING (request_id)"
-        ).fetchall()[0][0]
-        found = _warnings_sql(appointments="stage")
+        # One join finds both: appointments without their request, and those whose
+        # request came in after they happened.
+        con.execute(
+            "CREATE TEMP TABLE findings AS SELECT a.appointment_id, a.request_id, "
+            "a.recorded_at, a.checked_in_at, r.received_at "
+            "FROM stage a LEFT JOIN requests r USING (request_id) "
+            "WHERE r.received_at IS NULL OR a.recorded_at < r.received_at "
+            "OR a.checked_in_at < r.received_at"
+        )
+        orphans = con.execute("SELECT count(*) FROM findings WHERE received_at IS NULL").fetchall()[
+            0
+        ][0]
+        found = _warnings_from("findings")
     else:
         orphans = 0
         found = _warnings_sql(requests="stage")
@@ -1013,6 +1026,8 @@ def _import_findings(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) 
         f"FROM ({found}) w",
         {"import_id": import_id},
     )
+    if kind == "appointments":
+        con.execute("DROP TABLE findings")
     warnings = con.execute(
         "SELECT count(*) FROM import_warnings WHERE import_id = ?", [import_id]
     ).fetchone()[0]
@@ -1104,6 +1119,8 @@ def ingest_table(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import a DataFrame or Arrow table whose columns are the contract's names."""
+    import pyarrow as pa
+
     roles.require(actor, "import")
     if kind not in KINDS:
         raise IngestError(f"unknown kind {kind!r}: use requests or appointments")

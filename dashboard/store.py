@@ -227,9 +227,34 @@ class StoreBusy(RuntimeError):
     """The store stayed locked by another process for longer than we wait."""
 
 
+_BUSY_ERRORS = (duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException)
+
+
 def _is_lock_error(exc: Exception) -> bool:
+    """Another process holds the file, or (same process) an import has it attached."""
     text = str(exc).lower()
-    return "lock" in text and ("conflicting" in text or "could not set" in text)
+    return ("lock" in text and ("conflicting" in text or "could not set" in text)) or (
+        "unique file handle conflict" in text
+    )
+
+
+def _retry_while_busy(open_once, target: Path, timeout: float):
+    """Call `open_once()` until the file is free, with back-off; StoreBusy after `timeout`."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return open_once()
+        except _BUSY_ERRORS as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if _is_lock_error(exc):
+                    raise StoreBusy(
+                        f"the store {target} is busy (another program is using it); "
+                        "try again in a minute"
+                    ) from exc
+                raise
+            time.sleep(delay + random.random() * delay)
+            delay = min(delay * 2, 1.0)
 
 
 _migrated: set[tuple[str, int]] = set()
@@ -267,22 +292,11 @@ def open_connection(
     if read_only and not target.exists():
         # A read-only open cannot create the file; create and migrate it once.
         open_connection(target, timeout=timeout).close()
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while True:
-        try:
-            con = duckdb.connect(str(target), read_only=read_only, config=dict(_CONFIG))
-            break
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                if _is_lock_error(exc):
-                    raise StoreBusy(
-                        f"the store {target} is busy (another program is using it); "
-                        "try again in a minute"
-                    ) from exc
-                raise
-            time.sleep(delay + random.random() * delay)
-            delay = min(delay * 2, 1.0)
+    con = _retry_while_busy(
+        lambda: duckdb.connect(str(target), read_only=read_only, config=dict(_CONFIG)),
+        target,
+        timeout,
+    )
     if not read_only:
         key = (str(target.resolve()), target.stat().st_ino if target.exists() else 0)
         if key not in _migrated:
@@ -302,6 +316,29 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def attached(
+    con: duckdb.DuckDBPyConnection, path: Path | str | None = None, *, timeout: float = 60.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store ATTACHed to `con` (an import's private in-memory database) and made the
+    default catalog, for one unit of work; detached at the end so others can take it.
+
+    The import's staged rows then go into the store table to table, with no copy through
+    Python. The lock is the same as `connect()`'s: waited for, and held only inside.
+    """
+    target = Path(path) if path is not None else config.db_path()
+    open_connection(target, timeout=timeout).close()  # create and migrate first
+    _retry_while_busy(
+        lambda: con.execute("ATTACH $path AS store", {"path": str(target)}), target, timeout
+    )
+    try:
+        con.execute("USE store")
+        yield con
+    finally:
+        con.execute("USE memory")
+        con.execute("DETACH store")
 
 
 @contextmanager
