@@ -591,11 +591,13 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
     }
     inner: list[str] = ["row_no"]
     inner += [f"{raw[c]} AS v_{c}" for c in cols]
-    checks: list[str] = []  # SQL expressions yielding 'column: reason' or NULL
+    # (condition, reason) pairs: the row is refused where the condition is true, with
+    # 'column: reason'; a NULL condition passes.
+    checks: list[tuple[str, str]] = []
     outs: list[str] = []
 
     for c in REQUIRED[kind]:
-        checks.append(f"CASE WHEN v_{c} IS NULL THEN '{c}: missing (required)' END")
+        checks.append((f"v_{c} IS NULL", f"'{c}: missing (required)'"))
 
     # Parsed values, computed in a middle layer so each is evaluated once.
     mid: list[str] = ["*"]
@@ -614,27 +616,35 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
         pre.append(final)
         mid.append(f"{_year_ok_sql(f't_{c}')} AS p_{c}")
         checks.append(
-            f"CASE WHEN v_{c} IS NOT NULL AND p_{c} IS NULL "
-            f"THEN '{c}: ' || {_quote_value(f'v_{c}')} || ' is not a date' END"
+            (
+                f"v_{c} IS NOT NULL AND p_{c} IS NULL",
+                f"'{c}: ' || {_quote_value(f'v_{c}')} || ' is not a date'",
+            )
         )
 
     if kind == "requests":
         params.update(pii.hmac_sql_params(pii.load_key()))
         mid.append(f"{_enum_sql('v_channel', CHANNELS)} AS p_channel")
         checks.append(
-            "CASE WHEN v_channel IS NOT NULL AND p_channel IS NULL THEN 'channel: ' || "
-            f"{_quote_value('v_channel')} || ' is not a known channel "
-            "(whatsapp, walk_in, online, app)' END"
+            (
+                "v_channel IS NOT NULL AND p_channel IS NULL",
+                f"'channel: ' || {_quote_value('v_channel')} || "
+                "' is not a known channel (whatsapp, walk_in, online, app)'",
+            )
         )
         mid.append(f"{pii.phone_sql('v_phone')} AS p_phone")
         checks.append(
-            "CASE WHEN v_phone IS NOT NULL AND coalesce(length(p_phone) NOT BETWEEN 8 AND 15, true) "
-            "THEN 'phone: not a phone number (needs 8 to 15 digits)' END"
+            (
+                "v_phone IS NOT NULL AND coalesce(length(p_phone) NOT BETWEEN 8 AND 15, true)",
+                "'phone: not a phone number (needs 8 to 15 digits)'",
+            )
         )
         mid.append(f"{pii.nik_sql('v_nik')} AS p_nik")
         checks.append(
-            f"CASE WHEN v_nik IS NOT NULL AND NOT {pii.nik_valid_sql('p_nik')} "
-            "THEN 'nik: not a NIK (needs exactly 16 digits)' END"
+            (
+                f"v_nik IS NOT NULL AND NOT {pii.nik_valid_sql('p_nik')}",
+                "'nik: not a NIK (needs exactly 16 digits)'",
+            )
         )
         service_key = "regexp_replace(lower(v_service), '[\\s\\-]+', '_', 'g')"
         outs = [
@@ -654,15 +664,19 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
     else:
         mid.append(f"{_enum_sql('v_status', STATUSES)} AS p_status")
         checks.append(
-            "CASE WHEN v_status IS NOT NULL AND p_status IS NULL THEN 'status: ' || "
-            f"{_quote_value('v_status')} || ' is not a known status (scheduled, recorded, "
-            "rejected, no_show, cancelled, rescheduled)' END"
+            (
+                "v_status IS NOT NULL AND p_status IS NULL",
+                f"'status: ' || {_quote_value('v_status')} || ' is not a known status "
+                "(scheduled, recorded, rejected, no_show, cancelled, rescheduled)'",
+            )
         )
         mid.append(f"{_enum_sql('v_rejection_reason', REASONS)} AS p_rejection_reason")
         checks.append(
-            "CASE WHEN v_rejection_reason IS NOT NULL AND p_rejection_reason IS NULL "
-            f"THEN 'rejection_reason: ' || {_quote_value('v_rejection_reason')} || "
-            "' is not a known reason (fever, no_mask, no_handwash, symptoms, other)' END"
+            (
+                "v_rejection_reason IS NOT NULL AND p_rejection_reason IS NULL",
+                f"'rejection_reason: ' || {_quote_value('v_rejection_reason')} || "
+                "' is not a known reason (fever, no_mask, no_handwash, symptoms, other)'",
+            )
         )
         mid.append(
             "coalesce(try_cast(v_queue_number AS INTEGER), CASE WHEN try_cast(v_queue_number "
@@ -670,36 +684,51 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
             "try_cast(v_queue_number AS DOUBLE) AS INTEGER) END) AS p_queue_number"
         )
         checks.append(
-            "CASE WHEN v_queue_number IS NOT NULL AND coalesce(p_queue_number < 0, true) "
-            f"THEN 'queue_number: ' || {_quote_value('v_queue_number')} || "
-            "' is not a whole number' END"
+            (
+                "v_queue_number IS NOT NULL AND coalesce(p_queue_number < 0, true)",
+                f"'queue_number: ' || {_quote_value('v_queue_number')} || ' is not a whole number'",
+            )
         )
         mid.append(
             "try_cast(replace(v_temperature_c, ',', '.') AS DECIMAL(6, 2)) AS p_temperature_c"
         )
         checks.append(
-            "CASE WHEN v_temperature_c IS NOT NULL AND p_temperature_c IS NULL "
-            f"THEN 'temperature_c: ' || {_quote_value('v_temperature_c')} || ' is not a number' "
-            "WHEN p_temperature_c NOT BETWEEN 30 AND 45 THEN 'temperature_c: ' || "
-            "CAST(CAST(p_temperature_c AS DECIMAL(5, 1)) AS VARCHAR) || ' °C is outside the plausible 30–45 °C' END"
+            (
+                "v_temperature_c IS NOT NULL AND p_temperature_c IS NULL",
+                f"'temperature_c: ' || {_quote_value('v_temperature_c')} || ' is not a number'",
+            )
+        )
+        checks.append(
+            (
+                "p_temperature_c NOT BETWEEN 30 AND 45",
+                "'temperature_c: ' || CAST(CAST(p_temperature_c AS DECIMAL(5, 1)) AS VARCHAR) "
+                "|| ' °C is outside the plausible 30–45 °C'",
+            )
         )
         for c in ("mask", "handwash"):
             mid.append(f"{_bool_sql(f'v_{c}')} AS p_{c}")
             checks.append(
-                f"CASE WHEN v_{c} IS NOT NULL AND p_{c} IS NULL THEN '{c}: ' || "
-                f"{_quote_value(f'v_{c}')} || ' is not yes/no (ya/tidak)' END"
+                (
+                    f"v_{c} IS NOT NULL AND p_{c} IS NULL",
+                    f"'{c}: ' || {_quote_value(f'v_{c}')} || ' is not yes/no (ya/tidak)'",
+                )
             )
         checks.append(
-            "CASE WHEN p_status = 'rejected' AND p_recorded_at IS NOT NULL THEN 'recorded_at: "
-            "set on a rejected appointment (a person turned away is not recorded)' END"
+            (
+                "p_status = 'rejected' AND p_recorded_at IS NOT NULL",
+                "'recorded_at: set on a rejected appointment (a person turned away is not "
+                "recorded)'",
+            )
         )
         checks.append(
-            "CASE WHEN p_status = 'recorded' AND p_rejection_reason IS NOT NULL THEN "
-            "'rejection_reason: set on a recorded appointment (clear the reason or the status)' END"
+            (
+                "p_status = 'recorded' AND p_rejection_reason IS NOT NULL",
+                "'rejection_reason: set on a recorded appointment (clear the reason or the "
+                "status)'",
+            )
         )
         checks.append(
-            "CASE WHEN p_recorded_at < p_checked_in_at THEN "
-            "'recorded_at: earlier than checked_in_at' END"
+            ("p_recorded_at < p_checked_in_at", "'recorded_at: earlier than checked_in_at'")
         )
         visit = (
             "coalesce(CAST(p_checked_in_at AS DATE), CAST(p_recorded_at AS DATE), "
@@ -737,16 +766,19 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
     all_cols = ", ".join(f"c{i}" for i in range(len(header)))
     store_cols = [c for c in _STORE_COLUMNS[kind] if c not in ("row_hash", "import_id")]
 
-    # 'column: reason; column: reason' (concat_ws skips the NULLs: '' when the row is good)
-    errs = f"concat_ws('; ', {', '.join(checks)})"
+    # A good row needs only the cheap test; 'column: reason; ...' is built for the refused
+    # (concat_ws skips the checks that passed).
+    bad = f"coalesce({' OR '.join(f'({cond})' for cond, _ in checks)}, false)"
+    errs = "concat_ws('; ', " + ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m in checks) + ")"
     sql = f"""
         SELECT row_no AS source_row, {", ".join(store_cols[:-1])},
                CASE WHEN ok THEN {_row_hash_sql(kind)} END AS row_hash,
                ok, CASE WHEN NOT ok THEN errs END AS errs,
                CASE WHEN NOT ok THEN {raw_json} END AS raw
         FROM (
-            SELECT row_no, {all_cols}, errs, errs = '' AS ok, {", ".join(outs)}
-            FROM (SELECT *, {errs} AS errs FROM (
+            SELECT row_no, {all_cols}, ok, CASE WHEN NOT ok THEN {errs} END AS errs,
+                   {", ".join(outs)}
+            FROM (SELECT *, NOT {bad} AS ok FROM (
                 SELECT {", ".join(mid)} FROM (
                     SELECT {", ".join(pre)} FROM (
                     SELECT {", ".join(pre2)} FROM (
