@@ -41,6 +41,10 @@ def test_migration_3_shortens_hashes_and_keeps_people_linked(
         assert con.execute("SELECT nik_hash, row_hash FROM requests").fetchall() == [
             (full[:32], 12345678901234567890)
         ]
+        ddl = con.execute(
+            "SELECT sql FROM duckdb_tables() WHERE table_name = 'requests'"
+        ).fetchone()[0]
+        assert "nik_hash VARCHAR USING COMPRESSION Uncompressed" in ddl
 
     # The same person imported after the upgrade hashes to the migrated value.
     f = tmp_path / "req.csv"
