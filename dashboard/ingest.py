@@ -35,6 +35,7 @@ import tempfile
 import time as time_module
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -303,34 +304,21 @@ def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("cp1252_latin1", _cp1252_fallback)
 
 
-def _prepare_csv(path: Path, tmp: Path) -> tuple[Path, str, list[str], str]:
-    """Check encoding (transcode if needed), hash, and read the header line."""
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8 = False
-    target = path
-    if not utf8:
-        target = tmp / "transcoded.csv"
-        with path.open("rb") as raw, target.open("w", encoding="utf-8", newline="") as dst:
-            # A UTF-8 BOM before Windows-1252 text (editors mix them): drop it, or it
-            # would become "ï»¿" glued to the first column name.
-            if raw.read(3) != codecs.BOM_UTF8:
-                raw.seek(0)
-            src = io.TextIOWrapper(raw, encoding="cp1252", errors="cp1252_latin1", newline="")
-            shutil.copyfileobj(src, dst, 1 << 20)
+def _transcode(path: Path, tmp: Path) -> Path:
+    """A copy of a Windows-1252 (Latin-1) file as UTF-8, for DuckDB to read."""
+    target = tmp / "transcoded.csv"
+    with path.open("rb") as raw, target.open("w", encoding="utf-8", newline="") as dst:
+        # A UTF-8 BOM before Windows-1252 text (editors mix them): drop it, or it
+        # would become "ï»¿" glued to the first column name.
+        if raw.read(3) != codecs.BOM_UTF8:
+            raw.seek(0)
+        src = io.TextIOWrapper(raw, encoding="cp1252", errors="cp1252_latin1", newline="")
+        shutil.copyfileobj(src, dst, 1 << 20)
+    return target
+
+
+def _header_line(target: Path, name: str) -> tuple[str, list[str]]:
+    """The delimiter and the column names from the first non-blank line (UTF-8)."""
     with target.open("r", encoding="utf-8-sig", newline="") as fh:
         first = ""
         for line in fh:
@@ -338,13 +326,12 @@ def _prepare_csv(path: Path, tmp: Path) -> tuple[Path, str, list[str], str]:
                 first = line
                 break
     if not first:
-        raise IngestError(f"{path.name} has no header row: the first line must name the columns")
+        raise IngestError(f"{name} has no header row: the first line must name the columns")
     delim = max(
         (",", ";", "\t"),
         key=lambda d: len(next(csv.reader([first], delimiter=d), [])),
     )
-    header = next(csv.reader([first], delimiter=delim))
-    return target, delim, header, digest.hexdigest()
+    return delim, next(csv.reader([first], delimiter=delim))
 
 
 _BLOCK_ROWS = 4096  # rows per block when numbering rows around refused lines
@@ -376,19 +363,54 @@ def _row_number_sql(refused_lines: list[int], records: int) -> str:
     )
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
-    target, delim, header, content_hash = _prepare_csv(path, tmp)
-    names = [f"c{i}" for i in range(len(header))]
+def _read_cells(
+    con: duckdb.DuckDBPyConnection, target: Path, name: str, delim: str, width: int
+) -> None:
+    """`src0`: every line of the file as `width` text cells; ragged lines to `reject_errors`."""
+    con.execute("DROP TABLE IF EXISTS src0")
+    con.execute("DROP TABLE IF EXISTS reject_errors")
+    con.execute("DROP TABLE IF EXISTS reject_scans")
     try:
         con.execute(
             "CREATE TABLE src0 AS SELECT * FROM read_csv($path, all_varchar = true, "
             "header = false, delim = $delim, quote = '\"', escape = '\"', "
             "store_rejects = true, columns = $columns, auto_detect = false)",
-            {"path": str(target), "delim": delim, "columns": dict.fromkeys(names, "VARCHAR")},
+            {
+                "path": str(target),
+                "delim": delim,
+                "columns": {f"c{i}": "VARCHAR" for i in range(width)},
+            },
         )
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
-        raise IngestError(f"{path.name} could not be read as CSV: {first}") from exc
+        raise IngestError(f"{name} could not be read as CSV: {first}") from exc
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
+    """Read a CSV as offices write it: UTF-8 (BOM or not), else Windows-1252/Latin-1.
+
+    The file's fingerprint for the ledger is computed on a second thread while DuckDB
+    reads (both release the GIL). DuckDB itself checks the encoding: lines that are not
+    UTF-8 come back as rejects, and then the file is transcoded and read again.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fingerprint = pool.submit(_file_hash, path)
+        target = path
+        try:
+            delim, header = _header_line(path, path.name)
+        except UnicodeDecodeError:
+            target = _transcode(path, tmp)
+            delim, header = _header_line(target, path.name)
+        _read_cells(con, target, path.name, delim, len(header))
+        if (
+            target == path
+            and con.execute(
+                "SELECT count(*) FROM reject_errors WHERE error_type = 'INVALID ENCODING'"
+            ).fetchall()[0][0]
+        ):
+            target = _transcode(path, tmp)
+            _read_cells(con, target, path.name, delim, len(header))
+        content_hash = fingerprint.result()
     rejects = con.execute(
         "SELECT line, any_value(csv_line), any_value(error_type) FROM reject_errors "
         "GROUP BY line ORDER BY line"
