@@ -271,7 +271,9 @@ def _map_header(header: Sequence[str], kind: str | None) -> tuple[str, dict[str,
 
 @dataclass
 class _Source:
-    """A file turned into table `src(row_no, c0..cN)` of text cells in the private DB."""
+    """A file turned into `src(row_no, rid, c0..cN)` of text cells in the private DB.
+
+    `row_no` is the spreadsheet row (header = 1); `rid` a cheap key of the source row."""
 
     header: list[str]
     rows_rejected: list[tuple[int, list[str], str]]  # (row, fields, reason)
@@ -431,9 +433,15 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
             [r[0] for r in rejected],
             con.execute("SELECT count(*) FROM src0").fetchall()[0][0],
         )
-        con.execute(f"CREATE VIEW src AS SELECT {row_no} AS row_no, * FROM src0 WHERE rowid > 0")  # noqa: S608 - integers we computed
+        con.execute(
+            f"CREATE VIEW src AS SELECT {row_no} AS row_no, rowid AS rid, * FROM src0 "  # noqa: S608 - integers we computed
+            "WHERE rowid > 0"
+        )
     else:
-        con.execute("CREATE VIEW src AS SELECT rowid + 1 AS row_no, * FROM src0 WHERE rowid > 0")
+        con.execute(
+            "CREATE VIEW src AS SELECT rowid + 1 AS row_no, rowid AS rid, * FROM src0 "
+            "WHERE rowid > 0"
+        )
     return _Source(header=header, rows_rejected=rejected, content_hash=content_hash)
 
 
@@ -467,7 +475,7 @@ def _load_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, header: list[st
     con.register("arrow_in", renamed)
     # Typed timestamps/dates/numbers become their canonical text; the SQL parses them back.
     casts = "".join(f", CAST(c{i} AS VARCHAR) AS c{i}" for i in range(len(header)))
-    con.execute(f"CREATE TABLE src AS SELECT row_no{casts} FROM arrow_in")  # noqa: S608 - c0..cN
+    con.execute(f"CREATE TABLE src AS SELECT row_no, row_no AS rid{casts} FROM arrow_in")  # noqa: S608 - c0..cN
     con.unregister("arrow_in")
 
 
@@ -503,7 +511,7 @@ def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     )
     con.register("arrow_in", table)
     casts = ", ".join(f"c{i}" for i in range(width))
-    con.execute(f"CREATE TABLE src AS SELECT row_no, {casts} FROM arrow_in")  # noqa: S608 - c0..cN
+    con.execute(f"CREATE TABLE src AS SELECT row_no, row_no AS rid, {casts} FROM arrow_in")  # noqa: S608 - c0..cN
     con.unregister("arrow_in")
     return _Source(header=header, rows_rejected=[], content_hash=_file_hash(path))
 
@@ -611,7 +619,7 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
         c: (f"nullif(trim(c{mapping[c]}), '')" if c in mapping else "CAST(NULL AS VARCHAR)")
         for c in cols
     }
-    inner: list[str] = ["row_no"]
+    inner: list[str] = ["row_no", "rid"]
     inner += [f"{raw[c]} AS v_{c}" for c in cols]
     # (condition, reason) pairs: the row is refused where the condition is true, with
     # 'column: reason'; a NULL condition passes.
@@ -793,12 +801,12 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
     bad = f"coalesce({' OR '.join(f'({cond})' for cond, _ in checks)}, false)"
     errs = "concat_ws('; ', " + ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m in checks) + ")"
     sql = f"""
-        SELECT row_no AS source_row, {", ".join(store_cols[:-1])},
+        SELECT row_no AS source_row, rid, {", ".join(store_cols[:-1])},
                CASE WHEN ok THEN {_row_hash_sql(kind)} END AS row_hash,
                ok, CASE WHEN NOT ok THEN errs END AS errs,
                CASE WHEN NOT ok THEN {raw_json} END AS raw
         FROM (
-            SELECT row_no, {all_cols}, ok, CASE WHEN NOT ok THEN {errs} END AS errs,
+            SELECT row_no, rid, {all_cols}, ok, CASE WHEN NOT ok THEN {errs} END AS errs,
                    {", ".join(outs)}
             FROM (SELECT *, NOT {bad} AS ok FROM (
                 SELECT {", ".join(mid)} FROM (
@@ -857,7 +865,7 @@ def _stage(
     )
     # The same ID twice: the later row wins. Grouping finds the few repeated IDs cheaply.
     con.execute(
-        f"CREATE TABLE dup_rows AS SELECT p.source_row AS row_no, d.kept_row "  # noqa: S608 - idc allow-listed
+        f"CREATE TABLE dup_rows AS SELECT p.source_row AS row_no, p.rid, d.kept_row "  # noqa: S608 - idc allow-listed
         f"FROM parsed p JOIN (SELECT {idc}, max(source_row) AS kept_row FROM parsed "  # idc: ID_COLUMN allow-list
         f"WHERE ok GROUP BY {idc} HAVING count(*) > 1) d ON p.{idc} = d.{idc} "
         "WHERE p.ok AND p.source_row <> d.kept_row"
@@ -865,7 +873,7 @@ def _stage(
     con.execute(
         f"INSERT INTO quar SELECT d.row_no, $idc, 'duplicate in file: the same ' || $idc || "  # noqa: S608 - raw_json is our SQL over c0..cN
         "' appears again in row ' || CAST(d.kept_row AS VARCHAR) || ', which was kept', "
-        f"{raw_json} FROM src JOIN dup_rows d ON d.row_no = src.row_no",
+        f"{raw_json} FROM src JOIN dup_rows d ON d.rid = src.rid",
         {k: v for k, v in params.items() if k.startswith("h")} | {"idc": idc},
     )
     read = con.execute("SELECT count(*) FROM parsed").fetchall()[0][0]
