@@ -58,7 +58,7 @@ _REQUESTS_SQL = """
 INSERT INTO requests
 SELECT request_id, received_at, CAST(received_at AS DATE), channel, service, kecamatan,
        lower(kecamatan), phone_hash, phone_masked, nik_hash,
-       cancelled_at, CAST(cancelled_at AS DATE), hash(request_id), 1, i + 2
+       cancelled_at, CAST(cancelled_at AS DATE), 1, i + 2
 FROM (
     SELECT i, 'B' || lpad(CAST(i AS VARCHAR), 7, '0') AS request_id,
            CAST($start AS TIMESTAMP)
@@ -87,7 +87,7 @@ SELECT appointment_id, request_id, queue_number, scheduled_date, status, checked
        temperature_c, mask, handwash, rejection_reason, recorded_at,
        coalesce(CAST(checked_in_at AS DATE), CAST(recorded_at AS DATE), scheduled_date),
        coalesce(CAST(recorded_at AS DATE), CAST(checked_in_at AS DATE), scheduled_date),
-       hash(appointment_id), 2, i + 2
+       2, i + 2
 FROM (
     SELECT *, CASE WHEN status IN ('recorded', 'rejected')
                    THEN CAST(scheduled_date AS TIMESTAMP)

@@ -76,7 +76,7 @@ def build_store(home: Path, rows: int) -> None:
             SELECT 'R' || i, ts, CAST(ts AS DATE),
                    ['whatsapp', 'walk_in', 'online', 'app'][1 + i % 4], 'ktp_el',
                    k, lower(k), left(sha256('p' || i), 32), '0812****' || lpad(CAST(i % 1000 AS VARCHAR), 3, '0'),
-                   left(sha256('n' || i), 32), NULL, NULL, 0, 1, i
+                   left(sha256('n' || i), 32), NULL, NULL, 1, i
             FROM (SELECT i, TIMESTAMP '2020-06-08 08:00' + to_minutes(i % 500000) AS ts,
                          ['Paringin', 'Juai', 'Halong', 'Awayan', 'Batumandi'][1 + i % 5] AS k
                   FROM range(?) r(i))
@@ -91,7 +91,7 @@ def build_store(home: Path, rows: int) -> None:
                    d + TIME '08:10', CAST(36.0 + (i % 30) / 10 AS DECIMAL(4, 1)), true, true,
                    CASE WHEN i % 10 = 0 THEN 'fever' END,
                    CASE WHEN i % 10 <> 0 AND i % 7 <> 0 THEN d + TIME '08:40' END,
-                   d, d, 0, 1, i
+                   d, d, 1, i
             FROM (SELECT i, DATE '2020-06-09' + CAST(i % 700 AS INTEGER) AS d FROM range(?) r(i))
             """,
             [rows],

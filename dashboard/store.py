@@ -21,9 +21,10 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -206,12 +207,14 @@ MIGRATIONS.append(
 )
 
 
-# Cheaper to write (bench/RESULTS.md): the row fingerprint as the number DuckDB's hash()
-# gives (UBIGINT, not text); NIK/phone hashes cut to 128 bits (pii.HASH_HEX_CHARS; a
-# prefix, so hashes written before still match new ones). Columns of random or unique
-# text are stored uncompressed: compression gains little on them and trying it cost
-# 0.35 s per 1M requests. DuckDB cannot change a column's compression in place, so the
-# two tables are rebuilt (same columns, same order).
+# Cheaper to write (bench/RESULTS.md). No stored row fingerprint: an import compares a
+# re-sent row with the stored one column by column (exact, and only for IDs the store
+# has), so the fingerprint's cost at every import and its dependence on DuckDB's hash()
+# go. NIK/phone hashes cut to 128 bits (pii.HASH_HEX_CHARS; a prefix, so hashes written
+# before still match new ones). Columns of random or unique text are stored
+# uncompressed: compression gains little on them and trying it cost 0.35 s per 1M
+# requests. DuckDB cannot change a column's compression in place, so the two tables are
+# rebuilt (the same columns in the same order, less row_hash).
 MIGRATIONS.append(
     (
         3,
@@ -229,13 +232,12 @@ MIGRATIONS.append(
             nik_hash       VARCHAR USING COMPRESSION uncompressed,   -- keyed HMAC-SHA256, 128 bits
             cancelled_at   TIMESTAMP,
             cancelled_date DATE,
-            row_hash       UBIGINT NOT NULL,
             import_id      INTEGER NOT NULL,
             source_row     BIGINT
         );
         INSERT INTO requests_v3
-        SELECT * REPLACE (left(phone_hash, 32) AS phone_hash, left(nik_hash, 32) AS nik_hash,
-                          CAST(row_hash AS UBIGINT) AS row_hash)
+        SELECT * EXCLUDE (row_hash)
+                 REPLACE (left(phone_hash, 32) AS phone_hash, left(nik_hash, 32) AS nik_hash)
         FROM requests;
         DROP TABLE requests;
         ALTER TABLE requests_v3 RENAME TO requests;
@@ -254,12 +256,11 @@ MIGRATIONS.append(
             recorded_at      TIMESTAMP,
             visit_date       DATE NOT NULL,
             recorded_date    DATE NOT NULL,
-            row_hash         UBIGINT NOT NULL,
             import_id        INTEGER NOT NULL,
             source_row       BIGINT
         );
         INSERT INTO appointments_v3
-        SELECT * REPLACE (CAST(row_hash AS UBIGINT) AS row_hash) FROM appointments;
+        SELECT * EXCLUDE (row_hash) FROM appointments;
         DROP TABLE appointments;
         ALTER TABLE appointments_v3 RENAME TO appointments;
         """,
@@ -271,6 +272,7 @@ class StoreBusy(RuntimeError):
     """The store stayed locked by another process for longer than we wait."""
 
 
+T = TypeVar("T")
 _BUSY_ERRORS = (duckdb.IOException, duckdb.ConnectionException, duckdb.ResourceInUseException)
 
 
@@ -282,7 +284,7 @@ def _is_lock_error(exc: Exception) -> bool:
     )
 
 
-def _retry_while_busy(open_once, target: Path, timeout: float):
+def _retry_while_busy(open_once: Callable[[], T], target: Path, timeout: float) -> T:
     """Call `open_once()` until the file is free, with back-off; StoreBusy after `timeout`."""
     deadline = time.monotonic() + timeout
     delay = 0.05

@@ -216,14 +216,14 @@ def _seed() -> None:
         for rid, rec, ch, svc, kec, masked, nik, canc in _REQUESTS:
             con.execute(
                 "INSERT INTO requests VALUES (?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), ?, ?, "
-                "?, lower(trim(?)), ?, ?, ?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), 0, 1, 1)",
+                "?, lower(trim(?)), ?, ?, ?, ?::TIMESTAMP, CAST(?::TIMESTAMP AS DATE), 1, 1)",
                 [rid, rec, rec, ch, svc, kec, kec, "ph" + rid, masked, nik, canc, canc],
             )
         for aid, rid, sched, status, chk, temp, reason, rec in _APPOINTMENTS:
             visit = (chk or rec or sched)[:10]
             con.execute(
                 "INSERT INTO appointments VALUES (?, ?, 1, ?::DATE, ?, ?::TIMESTAMP, ?, true, "
-                "true, ?, ?::TIMESTAMP, ?::DATE, ?::DATE, 0, 1, 1)",
+                "true, ?, ?::TIMESTAMP, ?::DATE, ?::DATE, 1, 1)",
                 [aid, rid, sched, status, chk, temp, reason, rec, visit, (rec or visit)[:10]],
             )
         store.refresh_closed_dates(con, "all")
