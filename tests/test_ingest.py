@@ -500,6 +500,26 @@ def test_bom_before_cp1252_text(home: Path, tmp_path: Path) -> None:
     assert one("SELECT kecamatan FROM requests") == "Sungai \u201cTabuk\u201d"
 
 
+def test_cp1252_lines_far_down_the_file_with_a_ragged_line(home: Path, tmp_path: Path) -> None:
+    """The first 80 KB are plain ASCII, so only DuckDB's reader meets the Windows-1252
+    bytes: the file is transcoded and read again, and only the really ragged line is
+    refused (not the lines the first read could not decode)."""
+    filler = "".join(f"F{i},2020-06-08,wa,,Paringin,,,\n" for i in range(2000))
+    text = (
+        REQ_HEADER + "\n" + filler + "R1,2020-06-08,wa,,Sungai \u201cTabuk\u201d,,,\n"
+        "R2,2020-06-08,wa,,,,,,extra\n"
+        "R3,2020-06-08,wa,,Caf\u00e9,,,\n"
+    )
+    f = write(tmp_path / "req.csv", text, encoding="cp1252")
+    result = ingest.ingest_file(f, actor=ADMIN)
+    assert (result.rows_read, result.inserted, result.quarantined) == (2003, 2002, 1)
+    assert rows(
+        "SELECT request_id, kecamatan, source_row FROM requests WHERE request_id LIKE 'R%' "
+        "ORDER BY 1"
+    ) == [("R1", "Sungai \u201cTabuk\u201d", 2002), ("R3", "Caf\u00e9", 2004)]
+    assert [(r[0], r[3]["request_id"]) for r in quarantine()] == [(2003, "R2")]
+
+
 def test_quoted_newline_and_ragged_line(home: Path, tmp_path: Path) -> None:
     f = write(
         tmp_path / "req.csv",
