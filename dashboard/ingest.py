@@ -340,17 +340,18 @@ def _header_line(target: Path, name: str) -> tuple[str, list[str]]:
 _BLOCK_ROWS = 4096  # rows per block when numbering rows around refused lines
 
 
-def _row_number_sql(refused_lines: list[int], records: int) -> str:
+def _row_number_sql(gap_lines: list[int], records: int) -> str:
     """SQL giving the spreadsheet row of each good record from its `rowid` in `src0`.
 
-    A good record's row is its index plus the refused lines before it. The refused
-    lines are counted per block of rows in Python and written into the SQL as constant
-    lists: how many come before each block, and where inside it the others fall. A
-    lookup per row, no join, so the scan keeps file order (which the store's write
-    needs, see `_merge`) and no copy of the cells is made.
+    `gap_lines` are the rows (header = 1) that are in the file but not in `src0`:
+    refused lines and blank lines. A good record's row is its index plus the gaps
+    before it. The gaps are counted per block of rows in Python and written into the
+    SQL as constant lists: how many come before each block, and where inside it the
+    others fall. A lookup per row, no join, so the scan keeps file order (which the
+    store's write needs, see `_merge`) and no copy of the cells is made.
     """
-    lines = sorted(refused_lines)
-    # good records (the header included) before each refused line
+    lines = sorted(gap_lines)
+    # good records (the header included) before each gap
     good_before = [line - j for j, line in enumerate(lines, start=1)]
     blocks = records // _BLOCK_ROWS + 1
     before = [bisect.bisect_left(good_before, b * _BLOCK_ROWS) for b in range(blocks)]
@@ -397,7 +398,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
     UTF-8 come back as rejects, and then the file is transcoded and read again.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
-        fingerprint = pool.submit(_file_hash, path)
+        fingerprint = pool.submit(_scan_file, path)
         target = path
         try:
             delim, header = _header_line(path, path.name)
@@ -413,7 +414,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
         ):
             target = _transcode(path, tmp)
             _read_cells(con, target, path.name, delim, len(header))
-        content_hash = fingerprint.result()
+        content_hash, blank_inside = fingerprint.result()
     rejects = con.execute(
         "SELECT line, any_value(csv_line), any_value(error_type) FROM reject_errors "
         "GROUP BY line ORDER BY line"
@@ -429,11 +430,10 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
                 "look for a stray delimiter or an unclosed quote",
             )
         )
-    if rejected:
-        row_no = _row_number_sql(
-            [r[0] for r in rejected],
-            con.execute("SELECT count(*) FROM src0").fetchall()[0][0],
-        )
+    # DuckDB skips blank lines without a trace, but a spreadsheet shows them as rows.
+    gaps = [r[0] for r in rejected] + (_blank_lines(target, delim) if blank_inside else [])
+    if gaps:
+        row_no = _row_number_sql(gaps, con.execute("SELECT count(*) FROM src0").fetchall()[0][0])
         con.execute(
             f"CREATE VIEW src AS SELECT {row_no} AS row_no, rowid AS rid, * FROM src0 "  # noqa: S608 - integers we computed
             "WHERE rowid > 0"
@@ -515,6 +515,46 @@ def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     con.execute(f"CREATE TABLE src AS SELECT row_no, row_no AS rid, {casts} FROM arrow_in")  # noqa: S608 - c0..cN
     con.unregister("arrow_in")
     return _Source(header=header, rows_rejected=[], content_hash=_file_hash(path))
+
+
+def _scan_file(path: Path) -> tuple[str, bool]:
+    """The file's SHA-256, and whether a blank line comes before some later content.
+
+    Blank lines at the end are harmless; one further up shifts every later row number,
+    which `_blank_lines` then works out (a second, slower pass, only for such files).
+    A blank line inside a quoted cell also answers True; `_blank_lines` sorts it out.
+    """
+    digest = hashlib.sha256()
+    pending = False  # a blank line seen, no content after it yet
+    inside = False
+    tail = b"\n"  # as if a line had just ended: a blank first line counts
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+            if inside:
+                continue
+            if pending and chunk.strip(b"\r\n"):
+                inside = True
+                continue
+            window = tail + chunk
+            found = [i for i in (window.find(b"\n\n"), window.find(b"\n\r\n")) if i >= 0]
+            if found:
+                if window[min(found) :].strip(b"\r\n"):
+                    inside = True
+                else:
+                    pending = True
+            tail = window[-2:]
+    return digest.hexdigest(), inside
+
+
+def _blank_lines(target: Path, delim: str) -> list[int]:
+    """The rows (header = 1, quoted line breaks inside a cell not counted) that are blank."""
+    try:
+        with target.open("r", encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delim)
+            return [row for row, cells in enumerate(reader, start=1) if not cells]
+    except csv.Error:
+        return []  # a cell over the csv module's size limit: keep DuckDB's numbering
 
 
 def _file_hash(path: Path) -> str:

@@ -552,6 +552,52 @@ def test_rows_keep_spreadsheet_numbers_after_a_ragged_line(home: Path, tmp_path:
     assert [r[0] for r in quarantine()] == [4, 5, 9]
 
 
+def test_blank_lines_keep_their_spreadsheet_rows(home: Path, tmp_path: Path) -> None:
+    """A spreadsheet shows blank lines as rows; a blank line inside a quoted cell is not
+    a row; trailing blank lines change nothing."""
+    f = write(
+        tmp_path / "req.csv",
+        REQ_HEADER + "\n"  # row 1
+        "R2,2020-06-08,wa,,,,,\n"  # row 2
+        "\n"  # row 3, blank
+        '"R4",2020-06-08,wa,,"Paringin\n\nSelatan",,,\n'  # row 4, a cell with a blank line
+        "\n"  # row 5, blank
+        "\n"  # row 6, blank
+        "R7,2020-06-08,wa,,,,,,extra\n"  # row 7, ragged
+        "R8,bad,wa,,,,,\n"  # row 8, not a date
+        "R9,2020-06-08,wa,,,,,\n"  # row 9
+        "\n\n",
+    )
+    result = ingest.ingest_file(f, actor=ADMIN)
+    assert (result.rows_read, result.inserted, result.quarantined) == (5, 3, 2)
+    assert rows("SELECT request_id, source_row FROM requests ORDER BY source_row") == [
+        ("R2", 2),
+        ("R4", 4),
+        ("R9", 9),
+    ]
+    assert [(r[0], r[3]["request_id"]) for r in quarantine()] == [(7, "R7"), (8, "R8")]
+
+
+@pytest.mark.parametrize(
+    ("content", "blank_inside"),
+    [
+        (b"h\r\na\r\nb\r\n", False),
+        (b"h\na\nb\n\n\r\n\n", False),  # blank lines only at the end
+        (b"h\na\n\nb\n", True),
+        (b"h\r\na\r\n\r\nb\r\n", True),
+        (b"\nh\na\n", True),  # a blank first line
+    ],
+)
+def test_scan_file_finds_blank_lines_before_content(
+    tmp_path: Path, content: bytes, blank_inside: bool
+) -> None:
+    import hashlib
+
+    f = tmp_path / "x.csv"
+    f.write_bytes(content)
+    assert ingest._scan_file(f) == (hashlib.sha256(content).hexdigest(), blank_inside)
+
+
 def test_row_numbers_across_many_blocks_of_rows(home: Path, tmp_path: Path) -> None:
     """Refused lines at and around the row-block edges (ingest counts per 4,096 rows)."""
     block = ingest._BLOCK_ROWS
