@@ -395,26 +395,35 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
 
     The file's fingerprint for the ledger is computed on a second thread while DuckDB
     reads (both release the GIL). DuckDB itself checks the encoding: lines that are not
-    UTF-8 come back as rejects, and then the file is transcoded and read again.
+    UTF-8 come back as rejects, and then the file is transcoded and read again. A file
+    whose lines end in both CRLF and LF (DuckDB refuses those) is read from a copy with
+    LF only.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         fingerprint = pool.submit(_scan_file, path)
-        target = path
+        target, utf8 = path, True
         try:
             delim, header = _header_line(path, path.name)
         except UnicodeDecodeError:
-            target = _transcode(path, tmp)
+            target, utf8 = _transcode(path, tmp), False
             delim, header = _header_line(target, path.name)
-        _read_cells(con, target, path.name, delim, len(header))
+        try:
+            _read_cells(con, target, path.name, delim, len(header))
+        except IngestError:
+            if not fingerprint.result().mixed_newlines:
+                raise
+            # DuckDB's reader stops at a change of line ending: read a copy with LF only.
+            target = _lf_only(target, tmp)
+            _read_cells(con, target, path.name, delim, len(header))
         if (
-            target == path
+            utf8
             and con.execute(
                 "SELECT count(*) FROM reject_errors WHERE error_type = 'INVALID ENCODING'"
             ).fetchall()[0][0]
         ):
-            target = _transcode(path, tmp)
+            target = _transcode(target, tmp)
             _read_cells(con, target, path.name, delim, len(header))
-        content_hash, blank_inside = fingerprint.result()
+        scan = fingerprint.result()
     rejects = con.execute(
         "SELECT line, any_value(csv_line), any_value(error_type) FROM reject_errors "
         "GROUP BY line ORDER BY line"
@@ -431,7 +440,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
             )
         )
     # DuckDB skips blank lines without a trace, but a spreadsheet shows them as rows.
-    gaps = [r[0] for r in rejected] + (_blank_lines(target, delim) if blank_inside else [])
+    gaps = [r[0] for r in rejected] + (_blank_lines(target, delim) if scan.blank_inside else [])
     if gaps:
         row_no = _row_number_sql(gaps, con.execute("SELECT count(*) FROM src0").fetchall()[0][0])
         con.execute(
@@ -443,7 +452,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
             "CREATE VIEW src AS SELECT rowid + 1 AS row_no, rowid AS rid, * FROM src0 "
             "WHERE rowid > 0"
         )
-    return _Source(header=header, rows_rejected=rejected, content_hash=content_hash)
+    return _Source(header=header, rows_rejected=rejected, content_hash=scan.sha256)
 
 
 def _cell_text(value: Any) -> str | None:
@@ -517,8 +526,16 @@ def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     return _Source(header=header, rows_rejected=[], content_hash=_file_hash(path))
 
 
-def _scan_file(path: Path) -> tuple[str, bool]:
-    """The file's SHA-256, and whether a blank line comes before some later content.
+@dataclass
+class _Scan:
+    sha256: str
+    blank_inside: bool  # a blank line before some later content
+    mixed_newlines: bool  # both CRLF and bare LF line ends
+
+
+def _scan_file(path: Path) -> _Scan:
+    """The file's SHA-256, whether a blank line comes before some later content, and
+    whether its lines end in both CRLF and LF (an editor appended to an exported file).
 
     Blank lines at the end are harmless; one further up shifts every later row number,
     which `_blank_lines` then works out (a second, slower pass, only for such files).
@@ -528,9 +545,12 @@ def _scan_file(path: Path) -> tuple[str, bool]:
     pending = False  # a blank line seen, no content after it yet
     inside = False
     tail = b"\n"  # as if a line had just ended: a blank first line counts
+    crlf = lf = 0
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
             digest.update(chunk)
+            crlf += chunk.count(b"\r\n")
+            lf += chunk.count(b"\n")
             if inside:
                 continue
             if pending and chunk.strip(b"\r\n"):
@@ -544,7 +564,20 @@ def _scan_file(path: Path) -> tuple[str, bool]:
                 else:
                     pending = True
             tail = window[-2:]
-    return digest.hexdigest(), inside
+    return _Scan(digest.hexdigest(), inside, 0 < crlf < lf)
+
+
+def _lf_only(source: Path, tmp: Path) -> Path:
+    """A copy of the file with every CRLF line end written as LF."""
+    target = tmp / "lf_only.csv"
+    with source.open("rb") as src, target.open("wb") as dst:
+        carry = b""
+        while chunk := src.read(1 << 22):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            dst.write((chunk[:-1] if carry else chunk).replace(b"\r\n", b"\n"))
+        dst.write(carry)
+    return target
 
 
 def _blank_lines(target: Path, delim: str) -> list[int]:

@@ -595,7 +595,30 @@ def test_scan_file_finds_blank_lines_before_content(
 
     f = tmp_path / "x.csv"
     f.write_bytes(content)
-    assert ingest._scan_file(f) == (hashlib.sha256(content).hexdigest(), blank_inside)
+    scan = ingest._scan_file(f)
+    assert (scan.sha256, scan.blank_inside) == (hashlib.sha256(content).hexdigest(), blank_inside)
+    assert scan.mixed_newlines == (b"\r\n" in content and b"\n" in content.replace(b"\r\n", b""))
+
+
+def test_mixed_line_endings_are_read(home: Path, tmp_path: Path) -> None:
+    """An exported CRLF file with lines appended in an LF editor, Windows-1252 far down."""
+    filler = "".join(f"F{i},2020-06-08,wa,,Paringin,,,\r\n" for i in range(2000))
+    text = (
+        REQ_HEADER + "\r\n" + filler + "R1,2020-06-08,wa,,Caf\u00e9,,,\n"
+        "R2,2020-06-08,wa,,,,,,extra\n"
+        "R3,bad,wa,,,,,\r\n"
+        "R4,2020-06-08,wa,,,,,\n"
+    )
+    f = write(tmp_path / "req.csv", text, encoding="cp1252")
+    assert ingest._scan_file(f).mixed_newlines
+    result = ingest.ingest_file(f, actor=ADMIN)
+    assert (result.rows_read, result.inserted, result.quarantined) == (2004, 2002, 2)
+    assert rows(
+        "SELECT request_id, kecamatan, source_row FROM requests WHERE request_id LIKE 'R%' "
+        "ORDER BY 1"
+    ) == [("R1", "Caf\u00e9", 2002), ("R4", None, 2005)]
+    assert [(r[0], r[3]["request_id"]) for r in quarantine()] == [(2003, "R2"), (2004, "R3")]
+    assert not list((home / "tmp").glob("*")), "temp files left behind"
 
 
 def test_row_numbers_across_many_blocks_of_rows(home: Path, tmp_path: Path) -> None:
