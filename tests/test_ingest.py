@@ -597,7 +597,9 @@ def test_scan_file_finds_blank_lines_before_content(
     f.write_bytes(content)
     scan = ingest._scan_file(f)
     assert (scan.sha256, scan.blank_inside) == (hashlib.sha256(content).hexdigest(), blank_inside)
-    assert scan.mixed_newlines == (b"\r\n" in content and b"\n" in content.replace(b"\r\n", b""))
+    assert ingest._mixed_newlines(f) == (
+        b"\r\n" in content and b"\n" in content.replace(b"\r\n", b"")
+    )
 
 
 def test_mixed_line_endings_are_read(home: Path, tmp_path: Path) -> None:
@@ -610,7 +612,7 @@ def test_mixed_line_endings_are_read(home: Path, tmp_path: Path) -> None:
         "R4,2020-06-08,wa,,,,,\n"
     )
     f = write(tmp_path / "req.csv", text, encoding="cp1252")
-    assert ingest._scan_file(f).mixed_newlines
+    assert ingest._mixed_newlines(f)
     result = ingest.ingest_file(f, actor=ADMIN)
     assert (result.rows_read, result.inserted, result.quarantined) == (2004, 2002, 2)
     assert rows(
