@@ -401,7 +401,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         fingerprint = pool.submit(_scan_file, path)
-        target, utf8 = path, True
+        target, utf8, lf_scan = path, True, None
         try:
             delim, header = _header_line(path, path.name)
         except UnicodeDecodeError:
@@ -414,6 +414,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
                 raise
             # DuckDB's reader stops at a change of line ending: read a copy with LF only.
             target = _lf_only(target, tmp)
+            lf_scan = pool.submit(_scan_file, target)
             _read_cells(con, target, path.name, delim, len(header))
         if (
             utf8
@@ -423,7 +424,10 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
         ):
             target = _transcode(target, tmp)
             _read_cells(con, target, path.name, delim, len(header))
+        # The ledger keeps the fingerprint of the file as given; blank lines are looked
+        # for in what DuckDB read.
         scan = fingerprint.result()
+        blank_inside = (lf_scan.result() if lf_scan else scan).blank_inside
     rejects = con.execute(
         "SELECT line, any_value(csv_line), any_value(error_type) FROM reject_errors "
         "GROUP BY line ORDER BY line"
@@ -440,7 +444,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
             )
         )
     # DuckDB skips blank lines without a trace, but a spreadsheet shows them as rows.
-    gaps = [r[0] for r in rejected] + (_blank_lines(target, delim) if scan.blank_inside else [])
+    gaps = [r[0] for r in rejected] + (_blank_lines(target, delim) if blank_inside else [])
     if gaps:
         row_no = _row_number_sql(gaps, con.execute("SELECT count(*) FROM src0").fetchall()[0][0])
         con.execute(
@@ -542,7 +546,7 @@ def _scan_file(path: Path) -> _Scan:
     digest = hashlib.sha256()
     pending = inside = False  # pending: a blank line seen, no content after it yet
     tail = b"\n"  # as if a line had just ended: a blank first line counts
-    # Byte searches only (each ~1 ns a byte); a file without CR skips the CR one.
+    # Byte searches only, one per chunk (~1 ns a byte).
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
             digest.update(chunk)
@@ -576,11 +580,11 @@ def _blank_before_content(
     if b"\n\n" in edge or b"\n\r\n" in edge:
         first = 0
     else:
-        hits = [chunk.find(b"\n\n")] + ([chunk.find(b"\n\r\n")] if has_cr else [])
-        hits = [i for i in hits if i >= 0]
-        if not hits:
+        # One search: with CRs about, lines end in CRLF (a file that mixes line ends is
+        # scanned again as the LF-only copy it is then read from).
+        first = chunk.find(b"\n\r\n" if has_cr else b"\n\n")
+        if first < 0:
             return False, pending
-        first = min(hits)
     if chunk[first:].strip(b"\r\n"):
         return True, False
     return False, True

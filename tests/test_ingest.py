@@ -608,6 +608,7 @@ def test_mixed_line_endings_are_read(home: Path, tmp_path: Path) -> None:
     text = (
         REQ_HEADER + "\r\n" + filler + "R1,2020-06-08,wa,,Caf\u00e9,,,\n"
         "R2,2020-06-08,wa,,,,,,extra\n"
+        "\n"  # a blank row, LF only
         "R3,bad,wa,,,,,\r\n"
         "R4,2020-06-08,wa,,,,,\n"
     )
@@ -618,8 +619,8 @@ def test_mixed_line_endings_are_read(home: Path, tmp_path: Path) -> None:
     assert rows(
         "SELECT request_id, kecamatan, source_row FROM requests WHERE request_id LIKE 'R%' "
         "ORDER BY 1"
-    ) == [("R1", "Caf\u00e9", 2002), ("R4", None, 2005)]
-    assert [(r[0], r[3]["request_id"]) for r in quarantine()] == [(2003, "R2"), (2004, "R3")]
+    ) == [("R1", "Caf\u00e9", 2002), ("R4", None, 2006)]
+    assert [(r[0], r[3]["request_id"]) for r in quarantine()] == [(2003, "R2"), (2005, "R3")]
     assert not list((home / "tmp").glob("*")), "temp files left behind"
 
 
