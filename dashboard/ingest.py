@@ -337,7 +337,7 @@ def _header_line(target: Path, name: str) -> tuple[str, list[str]]:
     return delim, next(csv.reader([first], delimiter=delim))
 
 
-_BLOCK_ROWS = 4096  # rows per block when numbering rows around refused lines
+_BLOCK_ROWS = 4096  # rows per block when numbering rows around refused and blank lines
 
 
 def _row_number_sql(gap_lines: list[int], records: int) -> str:

@@ -1,9 +1,9 @@
 """Personal data (CONTRACT section 4): the keyed hash, phone and NIK normalising and masking.
 
-The store never holds a raw NIK or phone number. On import each becomes an HMAC-SHA256
-(truncated to 128 bits) under a per-installation key (`$DASHBOARD_HOME/secrets/pii.key`, 32 random bytes, mode
-0600, created on first use, never in git), and a phone also keeps a masked form
-(`0812****789`) so staff can recognise a number without reading it.
+The store never holds a raw NIK or phone number. On import each becomes an HMAC-SHA256,
+truncated to 128 bits, under a per-installation key (`$DASHBOARD_HOME/secrets/pii.key`,
+32 random bytes, mode 0600, created on first use, never in git), and a phone also keeps
+a masked form (`0812****789`) so staff can recognise a number without reading it.
 
 Ingest hashes millions of values, so the HMAC is also written as DuckDB SQL
 (`hmac_sql`); `hash_value` is the same function in Python (tests prove they agree).
