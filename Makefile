@@ -26,9 +26,10 @@ chromium:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
 ## make run: install, first-run set-up (admin user, demo data if empty), serve on $(PORT)
+# umask 077: the store, exports, logs and backups are readable by the office's account only.
 run: install
-	$(BIN)/python -m dashboard init
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	umask 077 && $(BIN)/python -m dashboard init
+	umask 077 && exec $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 ## make test: install what the tests need, lint, format check, the whole suite
 test: install-dev chromium

@@ -14,21 +14,28 @@ they show the new data on the next rerun.
 Inside one process DuckDB shares one database instance between connections to the
 same path, so each thread gets its own connection (PLATFORM.md: a connection must not
 be shared across threads).
+
+A store that cannot be used (damaged bytes, or written by a newer release whose
+schema_migrations holds a version this code does not know) raises `StoreUnusable`,
+whose one line names the backup to restore (README "Backups"); a store with data is
+backed up (dashboard/backup.py) before pending migrations run. A write that fails
+because the disk is full raises `StoreDiskFull` after the rollback: nothing changed.
 """
 
 from __future__ import annotations
 
+import errno
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
-from dashboard import config
+from dashboard import config, pii
 
 _CONFIG = {
     # The wheel ships only core, json, parquet and icu; fetching others fails here.
@@ -267,9 +274,53 @@ MIGRATIONS.append(
     )
 )
 
+# The ledger names the columns each import did not use (CONTRACT 1.4: "ignored: ..."),
+# header names as written with digit runs masked; their cells are never stored. Rows
+# quarantined by earlier releases kept every cell with only the NIK/phone columns
+# masked: every run of 8+ digits in them is masked now (pii.mask_digits), as new ones are.
+MIGRATIONS.append(
+    (
+        4,
+        "ALTER TABLE imports ADD COLUMN ignored VARCHAR[];\n"
+        f"UPDATE quarantine SET raw = {pii.mask_digits_sql('raw')}, "
+        f"reason = {pii.mask_digits_sql('reason')} "
+        f"WHERE regexp_matches(raw, '{pii.LONG_RUN_PATTERN}') "
+        f"OR regexp_matches(reason, '{pii.LONG_RUN_PATTERN}');",
+    )
+)
+
 
 class StoreBusy(RuntimeError):
     """The store stayed locked by another process for longer than we wait."""
+
+
+class StoreUnusable(RuntimeError):
+    """The store cannot be opened: `kind` is "damaged" or "newer"; `backup` is the newest
+    backup this release can restore (None if there is none). The text is one line."""
+
+    def __init__(
+        self, kind: str, path: Path, backup: Path | None, version: int = 0, known: int = 0
+    ) -> None:
+        self.kind, self.path, self.backup = kind, path, backup
+        self.version, self.known = version, known
+        if kind == "newer":
+            what = (
+                f"the store {path} was written by a newer release of the dashboard (schema "
+                f"version {version}; this release knows up to {known})"
+            )
+            fix = "run that release, or restore the newest backup made by this one"
+        else:
+            what = f"the store {path} cannot be read (it is damaged or not a DuckDB file)"
+            fix = "restore the newest backup"
+        if backup is not None:
+            fix += f": python -m dashboard restore {backup}"
+        else:
+            fix += f" (none in {path.parent / 'backups'}: restore one you keep elsewhere)"
+        super().__init__(f"{what}; {fix}")
+
+
+class StoreDiskFull(RuntimeError):
+    """A write failed because the disk is full; it was rolled back, nothing changed."""
 
 
 T = TypeVar("T")
@@ -303,16 +354,81 @@ def _retry_while_busy(open_once: Callable[[], T], target: Path, timeout: float) 
             delay = min(delay * 2, 1.0)
 
 
+def _is_disk_full(exc: BaseException) -> bool:
+    """DuckDB's or the OS's report of ENOSPC (while writing, or at COMMIT)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return isinstance(exc, duckdb.Error) and "no space left on device" in str(exc).lower()
+
+
+def _unusable(kind: str, target: Path, version: int = 0) -> StoreUnusable:
+    from dashboard import backup  # backup uses this module: imported when needed
+
+    known = max(v for v, _ in MIGRATIONS)
+    newest = backup.newest(target.parent, max_schema=known)
+    return StoreUnusable(kind, target, newest, version, known)
+
+
+def _open_once(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, with a damaged file told apart from a busy one."""
+    try:
+        return duckdb.connect(str(target), read_only=read_only, config=dict(_CONFIG))
+    except _BUSY_ERRORS as exc:
+        text = str(exc).lower()
+        # Busy, a full disk, a folder we may not read: not the file's fault.
+        if _is_lock_error(exc) or _is_disk_full(exc) or "permission denied" in text:
+            raise
+        raise _unusable("damaged", target) from exc
+    except (duckdb.SerializationException, duckdb.InternalException) as exc:
+        raise _unusable("damaged", target) from exc
+
+
+def _check_not_newer(con: duckdb.DuckDBPyConnection, target: Path) -> set[int]:
+    """The applied migrations; StoreUnusable if any is one this release does not know."""
+    try:
+        done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    except duckdb.CatalogException:
+        return set()  # a new, empty store
+    except duckdb.Error as exc:
+        raise _unusable("damaged", target) from exc
+    known = {version for version, _ in MIGRATIONS}
+    unknown = done - known
+    if unknown:
+        raise _unusable("newer", target, max(unknown))
+    return done
+
+
+def _has_data(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND table_name NOT IN ('schema_migrations', 'meta', 'holidays') AND estimated_size > 0"
+    ).fetchall()
+    return bool(row[0][0])
+
+
 _migrated: set[tuple[str, int]] = set()
+_checked: set[tuple[str, int]] = set()
 _migrate_lock = threading.Lock()
 
 
-def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+def _migrate(con: duckdb.DuckDBPyConnection, target: Path | None = None) -> None:
+    target = target if target is not None else config.db_path()
+    done = _check_not_newer(con, target)
+    pending = [version for version, _ in MIGRATIONS if version not in done]
+    if done and pending and _has_data(con):
+        # A migration rewrites tables: keep a copy to go back to if it goes wrong.
+        from dashboard import backup
+
+        backup.create(
+            target=target,
+            con=con,
+            label=f"before-migration-{pending[0]}",
+            folder=target.parent / "backups",
+        )
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
     )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     for version, sql in MIGRATIONS:
         if version in done:
             continue
@@ -338,17 +454,20 @@ def open_connection(
     if read_only and not target.exists():
         # A read-only open cannot create the file; create and migrate it once.
         open_connection(target, timeout=timeout).close()
-    con = _retry_while_busy(
-        lambda: duckdb.connect(str(target), read_only=read_only, config=dict(_CONFIG)),
-        target,
-        timeout,
-    )
-    if not read_only:
-        key = (str(target.resolve()), target.stat().st_ino if target.exists() else 0)
-        if key not in _migrated:
+    con = _retry_while_busy(lambda: _open_once(target, read_only), target, timeout)
+    key = (str(target.resolve()), target.stat().st_ino if target.exists() else 0)
+    try:
+        if not read_only and key not in _migrated:
             with _migrate_lock:
-                _migrate(con)
-                _migrated.add(key)
+                if key not in _migrated:
+                    _migrate(con, target)
+                    _migrated.add(key)
+        elif read_only and key not in _checked and key not in _migrated:
+            _check_not_newer(con, target)
+            _checked.add(key)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -389,14 +508,24 @@ def attached(
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN ... COMMIT, or ROLLBACK on any exception: nothing is half-written."""
+    """BEGIN ... COMMIT, or ROLLBACK on any exception: nothing is half-written.
+
+    A full disk (while writing or at COMMIT) becomes StoreDiskFull, one line.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
-    except BaseException:
-        con.execute("ROLLBACK")
+        con.execute("COMMIT")
+    except BaseException as exc:
+        # After a failed COMMIT DuckDB has already rolled back: a second one may refuse.
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        if isinstance(exc, Exception) and _is_disk_full(exc):
+            raise StoreDiskFull(
+                "the disk is full, so nothing was changed: free some space on the disk of "
+                f"{config.home()} and try again"
+            ) from exc
         raise
-    con.execute("COMMIT")
 
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
