@@ -154,7 +154,10 @@ def build_store(rebuild: bool = False) -> Path:
             store.refresh_closed_dates(con, "all")  # as ingest keeps it
             for import_id, kind in ((1, "requests"), (2, "appointments")):
                 con.execute(
-                    "INSERT INTO imports VALUES (?, ?, NULL, ?, ?, ?, 0, 0, 0, 0, 0, 'bench', now(), now())",
+                    "INSERT INTO imports (import_id, file_name, content_hash, kind, rows_read, "
+                    "inserted, updated, unchanged, quarantined, orphans, warnings, imported_by, "
+                    "started_at, finished_at) "
+                    "VALUES (?, ?, NULL, ?, ?, ?, 0, 0, 0, 0, 0, 'bench', now(), now())",
                     [import_id, f"bench_{kind}", kind, ROWS, ROWS],
                 )
             capacity.ensure_holidays(con)

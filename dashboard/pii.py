@@ -8,15 +8,17 @@ a masked form (`0812****789`) so staff can recognise a number without reading it
 Ingest hashes millions of values, so the HMAC is also written as DuckDB SQL
 (`hmac_sql`); `hash_value` is the same function in Python (tests prove they agree).
 The SQL normalisers here mirror the Python ones character for character.
+
+Quarantine and import messages show what a file held, so `mask_digits` (and its SQL
+twin) masks every run of 8 or more digits in any text, wherever a NIK or phone number
+was written; dates stay readable.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
-import secrets
 from pathlib import Path
 
 from dashboard import config
@@ -38,25 +40,11 @@ def load_key() -> bytes:
     Losing the key only means new imports hash differently from old ones (the same
     person no longer matches across them); it never exposes anyone.
     """
-    path = key_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.chmod(path.parent, 0o700)
-    except OSError:
-        pass
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes()
-        if len(key) != KEY_BYTES:
-            raise RuntimeError(
-                f"{path} is damaged ({len(key)} bytes, expected {KEY_BYTES}); "
-                "restore it from the backup of the installation's secrets"
-            ) from None
-        return key
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(secrets.token_bytes(KEY_BYTES))
-    return path.read_bytes()
+    # Written to a temporary file and linked into place (config.secret): a reader
+    # starting at the same moment never sees a half-written key.
+    return config.secret(
+        key_path().name, config.random_bytes(KEY_BYTES), lambda key: len(key) == KEY_BYTES
+    )
 
 
 def hmac_sql_params(key: bytes) -> dict[str, bytes]:
@@ -166,4 +154,75 @@ def mask_nik_sql(expr: str) -> str:
         f"CASE WHEN length({c}) = 16 THEN left({c}, 4) || repeat('*', 8) || right({c}, 4) "
         f"WHEN length({c}) >= 8 THEN left({c}, 4) || repeat('*', length({c}) - 4) "
         f"ELSE repeat('*', length({c})) END"
+    )
+
+
+# ------------------------------------------------------------------ numbers in any cell
+#
+# Quarantine keeps refused rows for staff to read, so a NIK or phone number must not
+# survive there in any column: not in an unrecognised column (`no_whatsapp`), a note
+# ("catatan 6308 0112 3456 0001"), nor the extra cells of a ragged row. A "run" is digits
+# joined by spaces, dots, dashes, slashes, brackets or colons (`+62 812-3456-7890`,
+# `(0526) 209 1234`, a number broken over lines); one of 8 or more digits has every digit
+# masked. A run that is exactly a date or timestamp in the contract's forms (1.3) stays
+# visible, so staff can see what was wrong with a bad date. Python and SQL below apply
+# the same rule (tests/test_quarantine_privacy.py proves they agree); RE2 has no
+# look-around, so both cut the text into maximal runs and judge each whole run.
+
+# the separators inside a run (a regex class both Python's re and RE2 read alike)
+_RUN_SEP_CLASS = "[ \\t\\n\\r\\f\u00a0./():-]"
+#: a maximal run: starts and ends with a digit (ASCII digits only, as in a NIK or phone)
+DIGIT_RUN_PATTERN = f"[0-9](?:{_RUN_SEP_CLASS}*[0-9])*"
+#: a cell holding a run of 8 or more digits (the cheap test before masking)
+LONG_RUN_PATTERN = f"[0-9](?:{_RUN_SEP_CLASS}*[0-9]){{7}}"
+#: the contract's date and timestamp forms (1.3) as a whole run: ISO or day-first date,
+#: then optionally a time with `:` or `.`, optional seconds and fraction
+DATE_RUN_PATTERN = (
+    "(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4})"
+    "(?: +[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\\.[0-9]+)?)?)?"
+    # the time after ISO's `T` is a run of its own: `08:15:00.123`
+    "|[0-9]{1,2}:[0-9]{2}:[0-9]{2}\\.[0-9]+"
+)
+RUN_MIN_DIGITS = 8
+
+_DIGIT_RUN = re.compile(DIGIT_RUN_PATTERN)
+_DATE_RUN = re.compile(DATE_RUN_PATTERN)
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if len(_ASCII_DIGIT.findall(run)) < RUN_MIN_DIGITS or _DATE_RUN.fullmatch(run):
+        return run
+    return _ASCII_DIGIT.sub("*", run)
+
+
+def mask_digits(text: str | None) -> str | None:
+    """`text` with every digit of each run of 8+ digits written as `*` (dates kept).
+
+    `catatan 6308 0112 3456 0001` -> `catatan **** **** **** ****`;
+    `+62 812-3456-7890` -> `+** ***-****-****`; `08-06-2020 08.15` stays as it is.
+    """
+    if text is None:
+        return None
+    return _DIGIT_RUN.sub(_mask_run, text)
+
+
+def mask_digits_sql(expr: str) -> str:
+    """`mask_digits` in DuckDB SQL (NULL stays NULL).
+
+    `expr` must be SQL written by our code (a column name). Costly per row: use it only
+    for refused rows, never on the path of the good ones.
+    """
+    token = f"{DIGIT_RUN_PATTERN}|[^0-9]+"
+    judged = (
+        f"CASE WHEN regexp_full_match(t, '{DIGIT_RUN_PATTERN}') "
+        f"AND length(regexp_replace(t, '[^0-9]', '', 'g')) >= {RUN_MIN_DIGITS} "
+        f"AND NOT regexp_full_match(t, '{DATE_RUN_PATTERN}') "
+        "THEN regexp_replace(t, '[0-9]', '*', 'g') ELSE t END"
+    )
+    return (
+        f"CASE WHEN regexp_matches({expr}, '{LONG_RUN_PATTERN}') "
+        f"THEN array_to_string(list_transform(regexp_extract_all({expr}, '{token}'), "
+        f"lambda t: {judged}), '') ELSE {expr} END"
     )
