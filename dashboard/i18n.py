@@ -288,6 +288,26 @@ register(
             "The data is being updated by another program (a large import, say). Reload "
             "this page in a moment.",
         ),
+        "status.store_damaged": (
+            "Berkas data {path} tidak dapat dibaca (rusak). {fix}",
+            "The data file {path} cannot be read (it is damaged). {fix}",
+        ),
+        "status.store_newer": (
+            "Berkas data {path} ditulis oleh versi dasbor yang lebih baru (skema {version}; "
+            "versi ini mengenal sampai {known}). Jalankan versi itu, atau: {fix}",
+            "The data file {path} was written by a newer release of the dashboard (schema "
+            "{version}; this release knows up to {known}). Run that release, or: {fix}",
+        ),
+        "status.restore_newest": (
+            "Pulihkan cadangan terbaru: `python -m dashboard restore {backup}`",
+            "Restore the newest backup: `python -m dashboard restore {backup}`",
+        ),
+        "status.no_backup": (
+            "Tidak ada cadangan di {folder}: pulihkan cadangan yang disimpan di tempat lain "
+            "(`python -m dashboard restore FILE`).",
+            "There is no backup in {folder}: restore one kept elsewhere "
+            "(`python -m dashboard restore FILE`).",
+        ),
         # empty states
         "empty.no_data.title": ("Belum ada data", "No data yet"),
         "empty.no_data.body": (
@@ -739,12 +759,12 @@ register(
         ),
         "dq.upload": ("Impor file log", "Import a log file"),
         "dq.upload.caption": (
-            "CSV, XLSX (lembar pertama) atau Parquet, berisi log permohonan atau log "
-            "jadwal. Jenisnya dikenali dari judul kolom. Mengimpor file yang sama lagi "
-            "tidak mengubah apa pun.",
-            "CSV, XLSX (first sheet) or Parquet holding the requests log or the "
-            "appointments log. Its kind is recognised from the column headers. "
-            "Importing the same file again changes nothing.",
+            "CSV, XLSX (setiap lembar diimpor sendiri-sendiri) atau Parquet, berisi log "
+            "permohonan atau log jadwal. Jenisnya dikenali dari judul kolom. Mengimpor "
+            "file yang sama lagi tidak mengubah apa pun.",
+            "CSV, XLSX (every sheet is imported on its own) or Parquet holding the "
+            "requests log or the appointments log. Its kind is recognised from the column "
+            "headers. Importing the same file again changes nothing.",
         ),
         "dq.upload.file": ("File log", "Log file"),
         "dq.upload.kind": ("Jenis log", "Kind of log"),
@@ -767,6 +787,10 @@ register(
             "{name} imported as the {kind} log.",
         ),
         "dq.upload.refused_title": ("{name} ditolak", "{name} was refused"),
+        "dq.upload.skipped": (
+            "{name} dilewati: {reason}",
+            "{name} skipped: {reason}",
+        ),
         "dq.upload.refused": (
             "{reason}. Tidak ada data yang berubah; perbaiki file lalu impor lagi.",
             "{reason}. No data was changed; fix the file and import it again.",
@@ -776,6 +800,12 @@ register(
             "berubah; coba lagi sebentar lagi.",
             "The data is in use by another process (a nightly import, say). Nothing "
             "was changed; try again in a minute.",
+        ),
+        "dq.upload.disk_full": (
+            "Disk server penuh, jadi tidak ada yang berubah. Kosongkan ruang disk, lalu "
+            "impor lagi.",
+            "The server's disk is full, so nothing was changed. Free some space on it, "
+            "then import again.",
         ),
         "dq.upload.denied": (
             "Impor file hanya untuk petugas dan admin.",
@@ -795,6 +825,10 @@ register(
             "bawah, perbaiki di file, lalu impor lagi.",
             "Quarantined rows were not loaded and are not lost: see the reasons below, "
             "fix them in the file and import it again.",
+        ),
+        "dq.result.ignored": (
+            "Kolom yang tidak dipakai (isinya tidak disimpan): {names}",
+            "Columns not used (their cells are not stored): {names}",
         ),
         "dq.tile.imports": ("Impor", "Imports"),
         "dq.tile.quarantined": ("Baris dikarantina", "Rows in quarantine"),
@@ -933,6 +967,15 @@ register(
         "admin.col.at": ("Waktu (UTC)", "When (UTC)"),
         "admin.col.client": ("Klien", "Client"),
         "admin.col.event": ("Kejadian", "Event"),
+        "admin.locked.title": ("Akun terkunci", "Locked accounts"),
+        "admin.locked.none": ("Tidak ada akun yang terkunci.", "No account is locked."),
+        "admin.locked.user": ("Akun", "Account"),
+        "admin.locked.until": (
+            "{user}: terkunci sampai {until} (UTC)",
+            "{user}: locked until {until} (UTC)",
+        ),
+        "admin.locked.submit": ("Buka kunci", "Unlock"),
+        "admin.locked.done": ("**{user}** dapat masuk lagi.", "**{user}** can sign in again."),
     }
 )
 
@@ -1034,5 +1077,17 @@ register(
         "capacity.audit.old_value": ("Lama", "Old"),
         "capacity.audit.new_value": ("Baru", "New"),
         "capacity.audit.reason": ("Alasan", "Reason"),
+    }
+)
+
+# ---------------------------------------------------------------- uncaught errors (ui.py)
+register(
+    {
+        "error.unexpected": (
+            "Terjadi kesalahan. Muat ulang halaman; bila masih terjadi, sampaikan kode ini "
+            "ke admin (ID: {id})",
+            "Something went wrong. Reload the page; if it happens again, give this code to "
+            "the admin (ID: {id})",
+        ),
     }
 )

@@ -25,6 +25,9 @@ a preset link therefore follows new imports, a custom range stays fixed.
 from __future__ import annotations
 
 import importlib.util
+import logging
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -317,8 +320,22 @@ def _reset_filters() -> None:
     ss[_W_KEC] = ss[_W_CHANNEL] = ss[_W_SERVICE] = ""
 
 
+def _unusable_text(exc: store.StoreUnusable) -> str:
+    if exc.backup is not None:
+        fix = t("status.restore_newest", backup=exc.backup)
+    else:
+        fix = t("status.no_backup", folder=exc.path.parent / "backups")
+    if exc.kind == "newer":
+        return t("status.store_newer", path=exc.path, version=exc.version, known=exc.known, fix=fix)
+    return t("status.store_damaged", path=exc.path, fix=fix)
+
+
 def page_setup(page_key: str, permission: str = "view") -> PageContext:
     """Guard, sidebar and filters for one page; the first call of every page."""
+    # Every page runs this first: the store, exports and logs this process creates are
+    # private (config.py, "File modes").
+    config.secure_umask()
+    install_error_handler(page_key)
     view = _current_view()
     lang = i18n.set_language(view.lang)
 
@@ -337,6 +354,10 @@ def page_setup(page_key: str, permission: str = "view") -> PageContext:
     except store.StoreBusy:
         # Another program (a long import) holds the store: say so instead of a traceback.
         st.warning(t("status.busy"), icon=":material/hourglass_top:")
+        st.stop()
+    except store.StoreUnusable as exc:
+        # Damaged, or from a newer release: one line naming the backup to restore.
+        st.error(_unusable_text(exc), icon=":material/error:")
         st.stop()
     view = _validated(view, facts)
     today = office_today()
@@ -525,3 +546,77 @@ _ACTIVITY_COLUMNS = ("requests", "scheduled", "checked_in", "recorded", "no_show
 def has_activity(daily: pd.DataFrame) -> bool:
     """Whether a `metrics.daily` frame holds anything at all (else: the no-rows state)."""
     return bool(len(daily)) and any(int(daily[c].sum()) > 0 for c in _ACTIVITY_COLUMNS)
+
+
+# ---------------------------------------------------------------- safe messages
+
+# Characters that Markdown, GFM (tables, strikethrough, autolinks such as `http://` or
+# `a@b.id`) or Streamlit's extensions (`$` maths, `:red[...]`, `:icon:`) give a meaning
+# anywhere in a line. CommonMark lets any ASCII punctuation be backslash-escaped.
+_MD_ALWAYS = frozenset("\\`*[]()<>!$#|~{}:&@")
+# `_` emphasises only next to a non-alphanumeric character: `permohonan_juni` stays as
+# typed. `-`, `+`, `1.` or `1)` at the start make a list.
+_MD_LIST_START = re.compile(r"^(\s*)([-+=]|\d+[.)])")
+# GFM turns `http://...`, `www.x` and `a@b.id` into links after escapes are resolved
+# (checked in Chromium), so a backslash cannot stop it: an invisible WORD JOINER does.
+_MD_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)")
+_JOINER = "\u2060"
+
+
+def escape_md(text: object) -> str:
+    """`text` as Markdown that renders literally: for file names, header cells and
+    error messages that came from an uploaded file, before they reach `st.error`,
+    `st.success`, `st.caption`, `st.markdown`. Line breaks become spaces (one line)."""
+    flat = " ".join(str(text).replace("\t", " ").splitlines())
+    flat = _MD_AUTOLINK.sub(_JOINER, flat)
+    out = []
+    for i, ch in enumerate(flat):
+        if ch in _MD_ALWAYS:
+            out.append("\\" + ch)
+        elif ch == "_" and not (
+            0 < i < len(flat) - 1 and flat[i - 1].isalnum() and flat[i + 1].isalnum()
+        ):
+            out.append("\\_")
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    match = _MD_LIST_START.match(escaped)
+    if match:
+        marker = match.group(2)
+        escaped = f"{match.group(1)}{marker[:-1]}\\{marker[-1]}{escaped[match.end() :]}"
+    return escaped
+
+
+# ---------------------------------------------------------------- uncaught errors
+
+#: Tracebacks of uncaught page errors, each with the ID the person on the page was shown.
+ERROR_LOG = logging.getLogger("dashboard.errors")
+
+
+def new_error_id() -> str:
+    """A short random ID that ties the message in the browser to the log record."""
+    return secrets.token_hex(3)
+
+
+def install_error_handler(page_key: str = "") -> None:
+    """Show an uncaught error of this run as one line with an error ID, and send the
+    traceback (server paths, values) to the server log only.
+
+    Streamlit 1.67 calls `ScriptRunContext.on_script_error` from its script runner
+    (`exec_code.exec_func_with_error_handling` -> `error_util.handle_user_script_exception`);
+    returning True suppresses its own display. `client.showErrorDetails = "none"` in
+    .streamlit/config.toml covers errors raised before this is installed.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = get_script_run_ctx()
+    if run is None:  # bare mode (no Streamlit runtime): nothing to install into
+        return
+
+    def on_error(exc: Exception) -> bool:
+        error_id = new_error_id()
+        ERROR_LOG.error("uncaught error %s on page %s", error_id, page_key or "?", exc_info=exc)
+        st.error(t("error.unexpected", id=error_id), icon=":material/error:")
+        return True
+
+    run.on_script_error = on_error

@@ -1,9 +1,9 @@
 """Data quality and imports (staff, admin): load a log file, and see what the imports did.
 
 An upload form (CSV, XLSX or Parquet; the log's kind from its header unless chosen)
-that imports through `ingest.ingest_file` and shows all five numbers of the import
-(read, inserted, updated, unchanged, quarantined); a refused file shows what to fix
-and changes nothing. Below: the import ledger, the quarantined rows with their reasons
+that imports through `ingest.ingest_path` (a workbook sheet by sheet) and shows all five
+numbers of each import (read, inserted, updated, unchanged, quarantined); a refused file
+shows what to fix and changes nothing. Below: the import ledger, the quarantined rows with their reasons
 (filterable, a page at a time), appointments whose request is not known yet, and rows
 that contradict each other. None of this follows the period or the filters: it is
 about the files, not the days.
@@ -48,34 +48,49 @@ def import_upload(uploaded, kind: str) -> None:
     whatever happens. A refused file (IngestError) leaves the store as it was.
     """
     name = _safe_name(uploaded.name)
+    shown = ui.escape_md(name)  # the name is the uploader's text: never markdown
     tmp_root = config.home() / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
+    # Copies left by a server killed mid-import hold raw personal data: remove them.
+    ingest.sweep_stale(tmp_root)
     folder = Path(tempfile.mkdtemp(prefix="upload-", dir=tmp_root))
-    bar = st.progress(0.0, text=t("dq.upload.progress", name=name))
+    bar = st.progress(0.0, text=t("dq.upload.progress", name=shown))
 
     def progress(fraction: float, _message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=t("dq.upload.progress", name=name))
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=t("dq.upload.progress", name=shown))
 
     outcome: dict
+    outcomes: list[dict] = []
     try:
         target = folder / name
         with target.open("wb") as fh:
             uploaded.seek(0)
             shutil.copyfileobj(uploaded, fh)
-        result = ingest.ingest_file(
+        # A workbook: every sheet, each its own import (a sheet with no log is skipped).
+        results = ingest.ingest_path(
             target, kind or None, actor=ctx.actor, display_name=name, progress=progress
         )
-        outcome = {"ok": True, **asdict(result)}
+        outcomes = [
+            {"ok": True, **asdict(r)}
+            if isinstance(r, ingest.ImportResult)
+            else {"ok": True, "skipped": True, "file_name": r.file_name, "reason": r.reason}
+            for r in results
+        ]
+        outcome = outcomes[0]
     except ingest.IngestError as exc:
-        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.refused", reason=exc)}
+        # The reason quotes the file's name and header cells: escaped, shown as text.
+        reason = ui.escape_md(str(exc))
+        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.refused", reason=reason)}
     except store.StoreBusy:
         outcome = {"ok": False, "file_name": name, "message": t("dq.upload.busy")}
+    except store.StoreDiskFull:
+        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.disk_full")}
     except roles.PermissionDenied:
         outcome = {"ok": False, "file_name": name, "message": t("dq.upload.denied")}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         bar.empty()
-    st.session_state[_LAST_IMPORT] = outcome
+    st.session_state[_LAST_IMPORT] = outcomes or [outcome]
     if outcome["ok"]:
         # New data: every cached number is stale, and so is what the sidebar drew above
         # (last import, date range, filter options): clear, then draw the page again.
@@ -84,9 +99,16 @@ def import_upload(uploaded, kind: str) -> None:
 
 
 def show_outcome(outcome: dict) -> None:
+    if outcome.get("skipped"):
+        reason = ui.escape_md(outcome["reason"])
+        st.info(
+            t("dq.upload.skipped", name=ui.escape_md(outcome["file_name"]), reason=reason),
+            icon=":material/skip_next:",
+        )
+        return
     if not outcome["ok"]:
         st.error(
-            f"**{t('dq.upload.refused_title', name=outcome['file_name'])}**\n\n"
+            f"**{t('dq.upload.refused_title', name=ui.escape_md(outcome['file_name']))}**\n\n"
             f"{outcome['message']}",
             icon=":material/block:",
         )
@@ -94,7 +116,7 @@ def show_outcome(outcome: dict) -> None:
     st.success(
         t(
             "dq.upload.done",
-            name=outcome["file_name"],
+            name=ui.escape_md(outcome["file_name"]),
             kind=t(f"dq.kind.{outcome['kind']}"),
         ),
         icon=":material/task_alt:",
@@ -111,6 +133,10 @@ def show_outcome(outcome: dict) -> None:
     )
     if outcome["quarantined"]:
         st.caption(t("dq.result.quarantine_hint"))
+    if outcome.get("ignored"):
+        # Header cells come from the file: shown as text, never as a link or an image.
+        names = ", ".join(ui.escape_md(name) for name in outcome["ignored"])
+        st.caption(t("dq.result.ignored", names=names))
 
 
 def local_table(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -156,8 +182,8 @@ else:
             st.warning(t("dq.upload.none"), icon=":material/upload_file:")
         else:
             import_upload(uploaded, kind)
-    if _LAST_IMPORT in st.session_state:
-        show_outcome(st.session_state[_LAST_IMPORT])
+    for last in st.session_state.get(_LAST_IMPORT, ()):
+        show_outcome(last)
 
 # ---------------------------------------------------------------- ledger
 history = cache.call(queries.import_history, 200)
