@@ -1,4 +1,4 @@
-"""Sign-in, the page guard and sign-in throttling: the only door into every page.
+"""Sign-in, sessions and the page guard: the only door into every page.
 
 `guard(permission)` is the first call of every page (through `ui.page_setup`). It builds
 one `streamlit_authenticator.Authenticate` per run from a copy of the enabled accounts
@@ -8,15 +8,28 @@ disabled account, or one whose sessions were revoked (sign-out, password reset),
 signed out at once; the role comes from the store, never from the session or cookie.
 
 Why we wrap the library (PLATFORM.md, streamlit-authenticator 0.4.2):
-- its `max_login_attempts` counts only after a correct password, so it throttles nothing.
-  We hook `authentication_controller.login` of our own instance: a user name with 5
-  failures within 15 minutes is refused for 15 minutes, even with the right password,
-  BEFORE the library checks the password; every failure is logged with time, name and
-  client in `$DASHBOARD_HOME/logs/login_failures.jsonl`.
-- its remember-me cookie is a signed token valid until expiry, even after sign-out. We
-  sign tokens with a random per-installation key (`secrets/cookie_key`, 0600) and refuse
-  a token issued before the account's `tokens_valid_after` (set on sign-out, password
-  reset, disabling), so a copied or not-yet-deleted cookie stops working.
+- its `max_login_attempts` counts only after a correct password, so it throttles nothing,
+  and it answers at once for an unknown name or a password bcrypt refuses (empty, over
+  72 bytes), which tells a stranger which names exist. We hook
+  `authentication_controller.login` of our own instance: `throttle.begin_attempt` counts
+  the attempt under a file lock BEFORE any password is checked (and refuses a locked
+  name or client), then `check_password` runs exactly one bcrypt check on every path
+  (the account's hash, or a dummy hash), and only a correct password lets the library
+  finish the sign-in (its own check is skipped, so it costs no second bcrypt).
+- its remember-me cookie is a signed token with only a name and an expiry. We write our
+  own token, signed with a random per-installation key (`secrets/cookie_key`), with its
+  issue time (`issued_at`) and an id (`token_id`), and accept it only when it was issued
+  after the account's `tokens_valid_after` (creation, sign-out, password reset, disabling), is
+  younger than the absolute session lifetime, and its id was active within the idle
+  timeout (`sessions.json`, see below). A token without them is refused. (Not the JWT
+  claims `iat`/`jti`: PyJWT raises on an `iat` in the future, e.g. after the server's
+  clock was set back, and the library would not catch it.)
+- a session, signed in by password or by cookie, ends after `DASHBOARD_IDLE_HOURS`
+  (default 8) without a page run and `DASHBOARD_SESSION_HOURS` (default 24) after its
+  sign-in, whatever the cookie's lifetime (`DASHBOARD_COOKIE_DAYS`, default 1); all three
+  are read in `session_settings()`. The last activity of each session id is kept in
+  `$DASHBOARD_HOME/sessions.json`, written at most once a minute per session, so a
+  browser that comes back with its cookie after the idle timeout is refused too.
 - it writes the cookie from a component rendered inside `login()`; we render the form in
   a placeholder that is cleared after a successful sign-in, so we postpone the cookie
   component until after the form is gone (it then stays mounted on the page).
@@ -30,36 +43,48 @@ import importlib
 import json
 import os
 import secrets
+import tempfile
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import bcrypt
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.models import cookie_model
 
-from dashboard import config, i18n, roles, users
+from dashboard import config, i18n, roles, throttle, users
+
+# Kept here too: pages and tests name them as auth's.
+from dashboard.throttle import (  # noqa: F401
+    LOCKOUT,
+    MAX_CLIENT_FAILURES,
+    MAX_FAILURES,
+    client_locked_until,
+    locked_until,
+    login_failures,
+    record_failure,
+)
 
 COOKIE_NAME = "disdukcapil_dashboard_session"
-COOKIE_EXPIRY_DAYS = float(os.environ.get("DASHBOARD_COOKIE_DAYS", "1"))
 LOGIN_FORM_KEY = "login"
 LOGIN_BUTTON_LABEL = "Masuk / Sign in"
 #: The library owns the session key `logout`; a widget with that key would break it.
 LOGOUT_BUTTON_KEY = "auth_sign_out"
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
-#: One client (IP) trying many names is also slowed down; offices share one IP, so high.
-MAX_CLIENT_FAILURES = 30
-_SHARED_CLIENTS = frozenset({"unknown", "127.0.0.1", "::1"})
-
 _SIGNED_IN_AT = "_auth_signed_in_at"
+_SESSION_ID = "_auth_session_id"
+_LAST_ACTIVE = "_auth_last_active"
+_ACTIVITY_WRITTEN = "_auth_activity_written"
 _FLASH = "_auth_flash"
 _DELETE_COOKIE = "_auth_delete_cookie"
 _LIBRARY_KEYS = ("name", "username", "authentication_status", "email", "roles")
+#: A session's last activity is written to `sessions.json` at most this often.
+ACTIVITY_WRITE_EVERY = 60.0
 
 _TEXT: dict[str, tuple[str, str]] = {
     "form_title": ("Masuk ke dasbor", "Sign in to the dashboard"),
@@ -79,6 +104,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Sesi Anda berakhir (akun diubah atau dinonaktifkan). Silakan masuk lagi.",
         "Your session ended (account changed or disabled). Please sign in again.",
     ),
+    "expired": (
+        "Sesi Anda berakhir karena terlalu lama tidak aktif atau terlalu lama. Silakan masuk lagi.",
+        "Your session expired (idle or open too long). Please sign in again.",
+    ),
     "signed_out": ("Anda telah keluar.", "You have signed out."),
     "sign_out": ("Keluar", "Sign out"),
 }
@@ -95,107 +124,285 @@ def text(key: str, both: bool = False, **values: Any) -> str:
     return i18n.t(f"auth.{key}", **values)
 
 
+# --- session settings --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """How long a sign-in lasts. Read from the environment by `session_settings()` only."""
+
+    cookie_days: float = 1.0
+    idle_hours: float = 8.0
+    session_hours: float = 24.0
+
+    @property
+    def idle_seconds(self) -> float:
+        return self.idle_hours * 3600
+
+    @property
+    def session_seconds(self) -> float:
+        return self.session_hours * 3600
+
+
+def _positive(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number, not {raw!r}")
+    return value
+
+
+def session_settings() -> SessionSettings:
+    """`DASHBOARD_COOKIE_DAYS` (remember-me cookie, default 1), `DASHBOARD_IDLE_HOURS`
+    (idle timeout, default 8) and `DASHBOARD_SESSION_HOURS` (absolute lifetime, 24)."""
+    return SessionSettings(
+        cookie_days=_positive("DASHBOARD_COOKIE_DAYS", SessionSettings.cookie_days),
+        idle_hours=_positive("DASHBOARD_IDLE_HOURS", SessionSettings.idle_hours),
+        session_hours=_positive("DASHBOARD_SESSION_HOURS", SessionSettings.session_hours),
+    )
+
+
+def _clock() -> float:
+    """The sessions' clock, seconds since the epoch (tests replace it)."""
+    return time.time()
+
+
 # --- the installation's cookie key -------------------------------------------------------
 
 
 def cookie_key() -> str:
     """64 hex chars in `$DASHBOARD_HOME/secrets/cookie_key`, created 0600 on first use."""
-    path = config.home() / "secrets" / "cookie_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    if not path.exists():
-        # O_EXCL: two processes starting at once must not write different keys.
-        with contextlib.suppress(FileExistsError):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-    key = path.read_text().strip()
-    if len(key) < 32:
-        raise RuntimeError(f"{path} is too short to be a cookie key; delete it to regenerate")
-    return key
+    # Written to a temporary file and linked into place (config.secret): eight people
+    # opening a fresh server at once all get the same, whole key.
+    key = config.secret(
+        "cookie_key",
+        lambda: secrets.token_hex(32).encode(),
+        lambda raw: len(raw.strip()) >= 32,
+    )
+    return key.decode().strip()
 
 
-# --- throttling and the failure log ------------------------------------------------------
+# --- one password check on every path ------------------------------------------------------
+
+#: A bcrypt hash (cost 12, as `stauth.Hasher.hash`) of a random string nobody kept: what
+#: an unknown name, a disabled account or an unusable password is checked against, so
+#: every attempt costs the same one bcrypt check. Never accepted, whatever matches it.
+DUMMY_HASH = b"$2b$12$St1lYIRTxziVD7fcjXdL/O89xGs4erlsEpyW9VEqEwMNObPMwMgkC"
 
 
-def _now() -> datetime:
-    """The clock of the throttle (tests replace it)."""
-    return datetime.now(UTC)
+def check_password(user: users.User | None, password: str | None) -> bool:
+    """Exactly one `bcrypt.checkpw`, whatever the name and password; True only for an
+    enabled account and its password (as the form sends it: stripped, 1-72 bytes)."""
+    secret = (password or "").strip().encode("utf-8")
+    usable = 0 < len(secret) <= users.MAX_PASSWORD_BYTES
+    if not usable:
+        # bcrypt 5 raises at once for more than 72 bytes: check a stand-in instead, so
+        # this answer takes as long as any other.
+        secret = b"\x00not-a-password"
+    real = user is not None and not user.disabled and usable
+    target = user.password_hash.encode("utf-8") if real and user else DUMMY_HASH
+    try:
+        matched = bcrypt.checkpw(secret, target)
+    except ValueError:  # a damaged stored hash: refuse, never crash the form
+        matched = False
+    return bool(real and matched)
 
 
-def failure_log_path() -> Path:
-    path = config.home() / "logs" / "login_failures.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def password_attempt(username: str, password: str | None, client: str) -> datetime | bool:
+    """One sign-in by password: counted first (under the throttle's lock), then one
+    bcrypt check. Returns True (right password), False (wrong) or the end of a lock."""
+    started = throttle.now()
+    until = throttle.begin_attempt(username, client, now=started)
+    if until is not None:
+        return until
+    ok = check_password(users.get(username), password)
+    throttle.end_attempt(username, client, started, ok)
+    return ok
 
 
-def record_failure(
-    username: str, client: str | None, *, event: str = "failure", now: datetime | None = None
-) -> None:
-    """Append one line: `failure` (wrong name/password) or `locked` (refused, locked out)."""
-    entry = {
-        "at": (now or _now()).astimezone(UTC).isoformat(timespec="seconds"),
-        "username": users.normalize_username(username)[:64],
-        "client": client or "unknown",
-        "event": event,
+# --- sessions and tokens -------------------------------------------------------------------
+
+
+def sessions_path() -> Path:
+    """`$DASHBOARD_HOME/sessions.json`: session id -> user name and last activity."""
+    return config.home() / "sessions.json"
+
+
+@contextlib.contextmanager
+def _sessions_locked() -> Iterator[dict[str, dict[str, Any]]]:
+    """Read-modify-write of `sessions.json` by one writer at a time; pruned on write."""
+    path = sessions_path()
+    fd = os.open(path.with_suffix(".json.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        data = _read_sessions()
+        yield data
+        limit = _clock() - session_settings().idle_seconds
+        kept = {k: v for k, v in data.items() if float(v.get("seen", 0)) >= limit}
+        tmp_fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sessions-")
+        try:
+            with os.fdopen(tmp_fd, "w", encoding="utf-8") as fh:
+                json.dump(kept, fh)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _read_sessions() -> dict[str, dict[str, Any]]:
+    try:
+        return dict(json.loads(sessions_path().read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def last_activity(session_id: str) -> float | None:
+    """When the session (token) id was last active, as the server saw it; None if never
+    or so long ago that it was forgotten."""
+    record = _read_sessions().get(session_id)
+    return float(record["seen"]) if record else None
+
+
+def record_activity(session_id: str, username: str, at: float | None = None) -> None:
+    """Note that the session id is active now (sign-in, or a page run)."""
+    at = _clock() if at is None else at
+    with _sessions_locked() as data:
+        data[session_id] = {"user": users.normalize_username(username), "seen": at}
+
+
+def forget_sessions(username: str) -> None:
+    """Drop every session id of the account (sign-out: its cookies are refused)."""
+    name = users.normalize_username(username)
+    with _sessions_locked() as data:
+        for key in [k for k, v in data.items() if v.get("user") == name]:
+            del data[key]
+
+
+def new_token(username: str, *, issued_at: float | None = None) -> dict[str, Any]:
+    """The remember-me token of a new sign-in: name, issue time, id and expiry."""
+    iat = _clock() if issued_at is None else issued_at
+    return {
+        "username": users.normalize_username(username),
+        "issued_at": iat,
+        "token_id": secrets.token_urlsafe(16),
+        "exp_date": iat + session_settings().cookie_days * 86400,
     }
-    path = failure_log_path()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        fh.write(json.dumps(entry) + "\n")
 
 
-def login_failures(limit: int | None = None) -> list[dict[str, str]]:
-    """The failure log, newest first."""
-    path = failure_log_path()
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        with contextlib.suppress(ValueError):
-            rows.append(json.loads(line))
-    rows.reverse()
-    return rows[:limit] if limit else rows
+def token_acceptable(token: dict[str, Any], *, now: float | None = None) -> bool:
+    """A remember-me token signs in only an enabled account, and only if it carries its
+    issue time and id, was issued after the account's `tokens_valid_after` (creation,
+    sign-out, password reset, disabling), is within the session lifetime and the cookie's
+    expiry, and its id was active within the idle timeout."""
+    now = _clock() if now is None else now
+    settings = session_settings()
+    iat, jti = token.get("issued_at"), token.get("token_id")
+    if not isinstance(iat, int | float) or not isinstance(jti, str) or not jti:
+        return False
+    user = users.get(str(token.get("username", "")))
+    if user is None or user.disabled or iat < user.tokens_valid_after:
+        return False
+    if now - iat > settings.session_seconds or float(token.get("exp_date", 0)) <= now:
+        return False
+    seen = last_activity(jti)
+    return seen is not None and now - seen <= settings.idle_seconds
 
 
-def _recent_failures(now: datetime, match: Callable[[dict[str, str]], bool]) -> list[datetime]:
-    since = now - FAILURE_WINDOW - LOCKOUT
-    times = []
-    for row in login_failures():
-        if row.get("event") != "failure" or not match(row):
-            continue
-        at = datetime.fromisoformat(row["at"])
-        if since <= at <= now:
-            times.append(at)
-    return sorted(times)
+# --- the authenticator of this run --------------------------------------------------------
 
 
-def _lock_end(times: list[datetime], limit: int, now: datetime) -> datetime | None:
-    """Lock from the `limit`-th failure within the window, for LOCKOUT; refusals while
-    locked are logged as `locked`, not `failure`, so they do not stretch the lock."""
-    end = None
-    for i in range(limit - 1, len(times)):
-        if times[i] - times[i - limit + 1] <= FAILURE_WINDOW and now < times[i] + LOCKOUT:
-            end = times[i] + LOCKOUT
-    return end
+def _credentials() -> dict[str, Any]:
+    """A fresh copy for the library (it writes into what it gets); enabled users only."""
+    return {
+        "usernames": {
+            u.username: {
+                "name": u.name,
+                "email": u.email or "",
+                "password": u.password_hash,
+                "roles": [u.role],
+            }
+            for u in users.list_users()
+            if not u.disabled
+        }
+    }
 
 
-def locked_until(username: str, *, now: datetime | None = None) -> datetime | None:
-    """When the lock-out of this user name ends, or None if it may try now."""
-    now = now or _now()
-    name = users.normalize_username(username)[:64]
-    return _lock_end(_recent_failures(now, lambda r: r.get("username") == name), MAX_FAILURES, now)
+def _start_session(username: str, issued_at: float, session_id: str) -> None:
+    state = st.session_state
+    now = _clock()
+    state[_SIGNED_IN_AT] = issued_at
+    state[_SESSION_ID] = session_id
+    state[_LAST_ACTIVE] = now
+    state[_ACTIVITY_WRITTEN] = now
+    record_activity(session_id, username, now)
 
 
-def client_locked_until(client: str | None, *, now: datetime | None = None) -> datetime | None:
-    # Loopback means a reverse proxy in front: every person shares that address, and
-    # locking it would let one stranger lock the whole office out.
-    if not client or client in _SHARED_CLIENTS:
-        return None
-    now = now or _now()
-    times = _recent_failures(now, lambda r: _client_ip_only(str(r.get("client"))) == client)
-    return _lock_end(times, MAX_CLIENT_FAILURES, now)
+def _hook_login(authenticator: stauth.Authenticate) -> None:
+    """Throttle and log password attempts; refuse revoked cookies. Per instance only."""
+    controller = authenticator.authentication_controller
+    original = controller.login
+    model = controller.authentication_model
+
+    def login(username: str | None = None, password: str | None = None, *args, **kwargs):
+        token = kwargs.get("token")
+        if username:
+            name = users.normalize_username(username)
+            client = _client()
+            result = password_attempt(name, password, client)
+            if isinstance(result, datetime):
+                st.session_state["authentication_status"] = False
+                st.session_state[_FLASH] = ("locked", _local_time(result))
+                return False
+            if not result or name not in model.credentials["usernames"]:
+                st.session_state["authentication_status"] = False
+                st.session_state[_FLASH] = ("wrong", "")
+                return False
+            # Checked above: let the library finish without a second bcrypt check.
+            model.check_credentials = lambda *_: True
+            try:
+                ok = original(name, password, *args, **kwargs)
+            finally:
+                del model.check_credentials
+            if ok:
+                _start_session(name, _clock(), secrets.token_urlsafe(16))
+                st.session_state.pop(_FLASH, None)
+            return ok
+        if token:
+            if not token_acceptable(token):
+                # Left in the browser, harmless: refused on every load, replaced at sign-in.
+                return None
+            result = original(*args, **kwargs)
+            if st.session_state.get("authentication_status"):
+                _start_session(
+                    str(token["username"]), float(token["issued_at"]), str(token["token_id"])
+                )
+            return result
+        if password is not None or username is not None:
+            st.session_state[_FLASH] = ("empty", "")
+        return original(username, password, *args, **kwargs)
+
+    controller.login = login
+
+
+def _set_cookie(authenticator: stauth.Authenticate) -> None:
+    """Write our token (issue time and id of this session) instead of the library's."""
+    state = st.session_state
+    cookie = authenticator.cookie_controller.cookie_model
+    token = new_token(str(state["username"]), issued_at=float(state[_SIGNED_IN_AT]))
+    token["token_id"] = str(state[_SESSION_ID])
+    encoded = jwt.encode(token, cookie.cookie_key, algorithm="HS256")
+    cookie.cookie_manager.set(
+        cookie.cookie_name, encoded, expires_at=datetime.fromtimestamp(token["exp_date"])
+    )
 
 
 def _client() -> str:
@@ -219,104 +426,6 @@ def _local_time(moment: datetime) -> str:
     from zoneinfo import ZoneInfo  # noqa: PLC0415
 
     return moment.astimezone(ZoneInfo(config.office_tz())).strftime("%H:%M")
-
-
-# --- the authenticator of this run --------------------------------------------------------
-
-
-def _credentials() -> dict[str, Any]:
-    """A fresh copy for the library (it writes into what it gets); enabled users only."""
-    return {
-        "usernames": {
-            u.username: {
-                "name": u.name,
-                "email": u.email or "",
-                "password": u.password_hash,
-                "roles": [u.role],
-            }
-            for u in users.list_users()
-            if not u.disabled
-        }
-    }
-
-
-def _token_issued_at(token: dict[str, Any]) -> float:
-    return float(token.get("exp_date", 0)) - COOKIE_EXPIRY_DAYS * 86400
-
-
-def token_acceptable(token: dict[str, Any]) -> bool:
-    """A remember-me cookie's token signs in only an enabled account, and only if it was
-    issued after that account's last sign-out, password reset or disabling."""
-    user = users.get(str(token.get("username", "")))
-    return (
-        user is not None
-        and not user.disabled
-        and _token_issued_at(token) >= user.tokens_valid_after
-        and float(token.get("exp_date", 0)) > time.time()
-    )
-
-
-_DUMMY_HASH: list[bytes] = []
-
-
-def _equalize_timing(password: str) -> None:
-    """The library answers at once for an unknown name but spends ~0.3 s in bcrypt for a
-    known one, which tells a stranger which names exist; spend the same time here."""
-    import bcrypt  # noqa: PLC0415
-
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt()))
-    with contextlib.suppress(ValueError):
-        bcrypt.checkpw(password.encode("utf-8")[:72], _DUMMY_HASH[0])
-
-
-def _hook_login(authenticator: stauth.Authenticate) -> None:
-    """Throttle and log password attempts; refuse revoked cookies. Per instance only."""
-    original = authenticator.authentication_controller.login
-
-    def login(username: str | None = None, password: str | None = None, *args, **kwargs):
-        token = kwargs.get("token")
-        if username:
-            name = users.normalize_username(username)
-            client = _client()
-            until = locked_until(name) or client_locked_until(_client_ip_only(client))
-            if until is not None:
-                record_failure(name, client, event="locked")
-                st.session_state["authentication_status"] = False
-                st.session_state[_FLASH] = ("locked", _local_time(until))
-                return False
-            if (
-                name
-                not in authenticator.authentication_controller.authentication_model.credentials[
-                    "usernames"
-                ]
-            ):
-                _equalize_timing(password or "")
-            ok = original(username, password, *args, **kwargs)
-            if ok:
-                st.session_state[_SIGNED_IN_AT] = time.time()
-                st.session_state.pop(_FLASH, None)
-            else:
-                record_failure(name, client)
-                st.session_state[_FLASH] = ("wrong", "")
-            return ok
-        if token:
-            if not token_acceptable(token):
-                # Left in the browser, harmless: refused on every load, replaced at sign-in.
-                return None
-            result = original(*args, **kwargs)
-            if st.session_state.get("authentication_status"):
-                st.session_state[_SIGNED_IN_AT] = _token_issued_at(token)
-            return result
-        if password is not None or username is not None:
-            st.session_state[_FLASH] = ("empty", "")
-        return original(username, password, *args, **kwargs)
-
-    authenticator.authentication_controller.login = login
-
-
-def _client_ip_only(client: str) -> str:
-    return client.split(" ", 1)[0]
 
 
 # The package exports the class under the module's name, so fetch the module itself.
@@ -358,7 +467,7 @@ def _new_authenticator() -> stauth.Authenticate:
         _credentials(),
         cookie_name=COOKIE_NAME,
         cookie_key=cookie_key(),
-        cookie_expiry_days=COOKIE_EXPIRY_DAYS,
+        cookie_expiry_days=session_settings().cookie_days,
         auto_hash=False,
         **extra,
     )
@@ -369,18 +478,42 @@ def _new_authenticator() -> stauth.Authenticate:
 # --- the guard -----------------------------------------------------------------------------
 
 
+def _session_state_of(user: users.User) -> str | None:
+    """Why this signed-in session must end ("ended", "expired"), or None if it may go on.
+    A session set up without signing in (tests set the state) starts now."""
+    state = st.session_state
+    now = _clock()
+    signed_in_at = float(state.setdefault(_SIGNED_IN_AT, now))
+    state.setdefault(_SESSION_ID, secrets.token_urlsafe(16))
+    last_active = float(state.setdefault(_LAST_ACTIVE, now))
+    if signed_in_at < user.tokens_valid_after:
+        return "ended"
+    settings = session_settings()
+    if now - signed_in_at > settings.session_seconds or now - last_active > settings.idle_seconds:
+        return "expired"
+    return None
+
+
 def current_user() -> users.User | None:
     """The signed-in account, re-read from the store; None if not (or no longer) valid."""
     state = st.session_state
     if not state.get("authentication_status") or not state.get("username"):
         return None
     user = users.get(str(state["username"]))
-    if user is None or user.disabled:
-        return None
-    signed_in_at = state.setdefault(_SIGNED_IN_AT, time.time())
-    if signed_in_at < user.tokens_valid_after:
+    if user is None or user.disabled or _session_state_of(user) is not None:
         return None
     return user
+
+
+def _touch() -> None:
+    """This run is activity: keep it in the session, and on the server at most once a
+    minute (a browser that comes back with its cookie is judged by it)."""
+    state = st.session_state
+    now = _clock()
+    state[_LAST_ACTIVE] = now
+    if now - float(state.get(_ACTIVITY_WRITTEN, 0)) >= ACTIVITY_WRITE_EVERY:
+        state[_ACTIVITY_WRITTEN] = now
+        record_activity(str(state[_SESSION_ID]), str(state["username"]), now)
 
 
 def _clear_session(flash: str | None) -> None:
@@ -412,7 +545,6 @@ def _show_flash() -> None:
 
 def _sign_in_form(authenticator: stauth.Authenticate) -> None:
     """Draw the form (and sign in, if it was just submitted); clear it after success."""
-    real_set_cookie = authenticator.cookie_controller.set_cookie
     wanted: list[bool] = []
     authenticator.cookie_controller.set_cookie = lambda: wanted.append(True)
     placeholder = st.empty()
@@ -436,7 +568,7 @@ def _sign_in_form(authenticator: stauth.Authenticate) -> None:
     if st.session_state.get("authentication_status"):
         placeholder.empty()
         if wanted:
-            real_set_cookie()
+            _set_cookie(authenticator)
 
 
 def guard(permission: str = "view") -> roles.Actor:
@@ -451,7 +583,9 @@ def guard(permission: str = "view") -> roles.Actor:
         with contextlib.suppress(Exception):
             authenticator.cookie_controller.delete_cookie()
     if state.get("authentication_status") and current_user() is None:
-        _clear_session("ended")
+        user = users.get(str(state.get("username") or ""))
+        why = _session_state_of(user) if user is not None and not user.disabled else "ended"
+        _clear_session(why or "ended")
         state.pop(_DELETE_COOKIE, None)
         with contextlib.suppress(Exception):
             authenticator.cookie_controller.delete_cookie()
@@ -460,6 +594,7 @@ def guard(permission: str = "view") -> roles.Actor:
     user = current_user()
     if user is None:
         st.stop()
+    _touch()
     actor = user.actor()
     state["roles"] = [user.role]  # what the library shows; the store is the authority
     if not actor.can(permission):
@@ -472,6 +607,8 @@ def _sign_out() -> None:
     username = st.session_state.get("username")
     if username:
         users.revoke_sessions(str(username))
+        with contextlib.suppress(OSError):
+            forget_sessions(str(username))
     _clear_session("signed_out")
 
 

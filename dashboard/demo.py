@@ -19,6 +19,14 @@ shows something real-looking. The story it tells, from Monday 8 June 2020:
 Everything random comes from one `numpy.random.Generator(seed)`, never global state, so
 the same seed gives the same rows. NIK and phone numbers are visibly fake (NIK `9999...`,
 no province has code 99; phones `08000...`); ingest hashes them anyway.
+
+How demo data is marked, and removed (`remove_demo`, `python -m dashboard demo remove`):
+`meta.demo = 'true'` (the banner on every page), imports named `demo seed ...`, and
+capacity rules and overrides whose reason ends in ` [demo]`. Removal deletes the rows of
+those imports (requests, appointments, quarantine, warnings, the ledger rows), the demo
+capacity rules and overrides, and the demo user accounts, and clears the mark. The
+capacity audit log is append-only (CONTRACT 2), so its demo rows stay and each removed
+rule gets one more row saying it was removed, by whom and when.
 """
 
 from __future__ import annotations
@@ -435,6 +443,9 @@ def generate(
 # --- loading ----------------------------------------------------------------------------
 
 _DATA_TABLES = ("requests", "appointments", "imports", "capacity_rules", "capacity_overrides")
+#: What `load_demo` names its imports and appends to its capacity reasons.
+DEMO_SOURCE_PREFIX = "demo seed "
+DEMO_REASON_SUFFIX = " [demo]"
 
 
 def _is_empty(con: Any) -> bool:
@@ -457,7 +468,7 @@ def _apply_plan(con: Any, start: date, end: date, actor: roles.Actor) -> int:
     for change in CAP_PLAN:
         if not start <= change.first <= end:
             continue
-        reason = f"{change.reason} [demo]"
+        reason = f"{change.reason}{DEMO_REASON_SUFFIX}"
         if change.kind == "default":
             capacity.set_default(
                 con, change.cap, reason=reason, actor=actor, effective_from=change.first
@@ -520,7 +531,7 @@ def load_demo(
     else:
         applied, caps = prepare(con)
     requests, appointments = generate(days, seed, start, caps)
-    source = f"demo seed {seed}, {start.isoformat()} +{days} days"
+    source = f"{DEMO_SOURCE_PREFIX}{seed}, {start.isoformat()} +{days} days"
     results = [
         ingest.ingest_table(requests, "requests", source_name=f"{source} (requests)", actor=actor),
         ingest.ingest_table(
@@ -564,4 +575,106 @@ def describe(summary: DemoSummary) -> str:
         f"demo data (DATA DEMO, not real people): {summary.requests} requests and "
         f"{summary.appointments} appointments, {summary.start.isoformat()} to "
         f"{summary.end.isoformat()}, seed {summary.seed}, {summary.cap_changes} capacity changes"
+    )
+
+
+# --- removing ---------------------------------------------------------------------------
+
+#: Tables whose rows belong to an import (fixed allow-list: identifiers, not values).
+_IMPORT_TABLES = ("appointments", "requests", "quarantine", "import_warnings", "imports")
+_REMOVED_REASON = "demo data removed (python -m dashboard demo remove)"
+
+
+@dataclass
+class RemoveSummary:
+    requests: int
+    appointments: int
+    imports: int
+    cap_changes: int
+    users: list[str]
+
+
+def _remove_from_store(con: Any, actor: roles.Actor) -> tuple[int, int, int, int]:
+    from datetime import UTC
+
+    demo_imports = [
+        row[0]
+        for row in con.execute(
+            "SELECT import_id FROM imports WHERE starts_with(file_name, ?)", [DEMO_SOURCE_PREFIX]
+        ).fetchall()
+    ]
+    counts = {
+        table: con.execute(
+            f"SELECT count(*) FROM {table} WHERE list_contains(?, import_id)",  # noqa: S608
+            [demo_imports],
+        ).fetchone()[0]
+        for table in ("requests", "appointments")
+    }
+    for table in _IMPORT_TABLES:
+        con.execute(
+            f"DELETE FROM {table} WHERE list_contains(?, import_id)",  # noqa: S608
+            [demo_imports],
+        )
+    # Closures are derived from requests and appointments: rebuild them whole.
+    con.execute("DELETE FROM request_closures")
+    store.refresh_closed_dates(con, "all")
+
+    pattern = f"%{DEMO_REASON_SUFFIX}"
+    removed = con.execute(
+        "SELECT 'default' AS kind, scope, weekday, effective_from, NULL, cap "
+        "FROM capacity_rules WHERE reason LIKE ? "
+        "UNION ALL SELECT 'override', 'override', NULL, date_from, date_to, cap "
+        "FROM capacity_overrides WHERE reason LIKE ? ORDER BY 4",
+        [pattern, pattern],
+    ).fetchall()
+    con.execute("DELETE FROM capacity_rules WHERE reason LIKE ?", [pattern])
+    con.execute("DELETE FROM capacity_overrides WHERE reason LIKE ?", [pattern])
+    from dashboard import capacity
+
+    now = datetime.now(UTC)
+    for _, scope, weekday, first, last, cap in removed:
+        if scope == "default":
+            where = f"default from {first.isoformat()}"
+        elif scope == "weekday":
+            where = f"weekday:{capacity.WEEKDAYS[int(weekday) - 1]} from {first.isoformat()}"
+        elif last is None or last == first:
+            where = f"date:{first.isoformat()}"
+        else:
+            where = f"range:{first.isoformat()}..{last.isoformat()}"
+        # Append-only audit (CONTRACT 2): the demo's own rows stay; this one says it went.
+        con.execute(
+            "INSERT INTO capacity_audit VALUES (nextval('capacity_seq'), ?, ?, ?, ?, ?, ?)",
+            [now, actor.username, where, str(cap), "removed", _REMOVED_REASON],
+        )
+    store.set_meta(con, "demo", "false")
+    store.bump_data_version(con)
+    return counts["requests"], counts["appointments"], len(demo_imports), len(removed)
+
+
+def remove_demo(actor: roles.Actor | None = None) -> RemoveSummary:
+    """Remove the demo data and the demo user accounts (see the module docstring).
+
+    Data imported besides the demo, and capacity changes made by people, stay. Safe to
+    run on a store without demo data (it then only removes demo accounts, if any).
+    """
+    from dashboard import users
+
+    actor = actor or roles.Actor.cli("demo")
+    roles.require(actor, "import")
+    roles.require(actor, "capacity")
+    roles.require(actor, "users")
+    # Accounts first: a refusal there (e.g. `demo_admin` is the only admin) changes nothing.
+    removed_users = users.remove_demo_users(actor=actor)
+    with store.connect() as con, store.transaction(con):
+        counts = _remove_from_store(con, actor)
+    return RemoveSummary(*counts, users=removed_users)
+
+
+def describe_removal(summary: RemoveSummary) -> str:
+    """One line for the terminal."""
+    accounts = ", ".join(summary.users) or "none"
+    return (
+        f"demo data removed: {summary.requests} requests, {summary.appointments} "
+        f"appointments, {summary.imports} imports, {summary.cap_changes} capacity changes "
+        f"(kept in the capacity audit log); demo users removed: {accounts}"
     )

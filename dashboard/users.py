@@ -10,7 +10,14 @@ other's change.
 Passwords are kept only as bcrypt hashes (`stauth.Hasher.hash`). Every change made on
 someone's behalf re-checks `roles.require(actor, "users")` here, on the server, whatever
 the page already checked. `tokens_valid_after` lets sign-out, a password reset or
-disabling an account end the person's other sessions and their remember-me cookies.
+disabling an account end the person's other sessions and their remember-me cookies; a
+new account starts with it set to its creation, so a removed name created again never
+inherits the old account's cookies.
+
+Demo accounts (`create_demo_users`, first `make run`) are one per role except admin:
+whoever reads the terminal of a demo installation must not become its administrator.
+`remove_demo_users` (through `python -m dashboard demo remove`) removes them, and the
+`demo_admin` that earlier versions created.
 """
 
 from __future__ import annotations
@@ -43,8 +50,9 @@ DEMO_USERS = {
     "demo_head": ("head", "Demo Kepala Dinas"),
     "demo_staff": ("staff", "Demo Petugas"),
     "demo_analyst": ("analyst", "Demo Analis"),
-    "demo_admin": ("admin", "Demo Admin"),
 }
+#: Demo accounts earlier versions created; `remove_demo_users` removes them too.
+LEGACY_DEMO_USERS = ("demo_admin",)
 
 
 class UserError(ValueError):
@@ -205,6 +213,8 @@ def add(
             email=email,
             disabled=False,
             created_at=_now_iso(),
+            # Cookies issued to an earlier account of the same name are never valid.
+            tokens_valid_after=time.time(),
         )
         users[uname] = asdict(user)
         _write(users)
@@ -269,6 +279,18 @@ def revoke_sessions(username: str) -> None:
         _update(username, tokens_valid_after=time.time())
 
 
+def unlock(username: str, *, actor: roles.Actor) -> bool:
+    """End the sign-in lock-out of an account (5 failures in 15 minutes lock its name);
+    logged in the failure log. Returns whether it was locked."""
+    roles.require(actor, "users")
+    from dashboard import throttle  # imports this module: load it only when used
+
+    uname = normalize_username(username)
+    if get(uname) is None:
+        raise UserError(f"user {uname!r} does not exist")
+    return throttle.unlock(uname, by=actor.username)
+
+
 def ensure_first_admin() -> str | None:
     """On a fresh installation create `admin` with a random password and return it."""
     with _locked():
@@ -289,7 +311,7 @@ def ensure_first_admin() -> str | None:
 
 
 def create_demo_users() -> dict[str, tuple[str, str]]:
-    """One account per role (demo_head, demo_staff, demo_analyst, demo_admin).
+    """One demo account per role but admin (demo_head, demo_staff, demo_analyst).
 
     Returns {username: (role, password)} for the accounts created now; existing ones are
     kept as they are (their passwords are not known any more, so they are not returned).
@@ -302,6 +324,19 @@ def create_demo_users() -> dict[str, tuple[str, str]]:
         add(uname, name=name, role=role, password=password, actor=roles.Actor.cli("init"))
         created[uname] = (role, password)
     return created
+
+
+def remove_demo_users(*, actor: roles.Actor) -> list[str]:
+    """Remove the demo accounts (and an old `demo_admin`); returns the names removed."""
+    roles.require(actor, "users")
+    with _locked():  # all or nothing: one write, checked before it is made
+        users = _read()
+        removed = [u for u in (*DEMO_USERS, *LEGACY_DEMO_USERS) if u in users]
+        rest = {k: v for k, v in users.items() if k not in removed}
+        _check_an_admin_remains(rest)
+        if removed:
+            _write(rest)
+    return removed
 
 
 # --- command line: `python -m dashboard users ...` -------------------------------------
@@ -366,6 +401,13 @@ def _cli_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_unlock(args: argparse.Namespace) -> int:
+    uname = normalize_username(args.username)
+    was_locked = unlock(uname, actor=roles.Actor.cli())
+    print(f"user {uname} unlocked" if was_locked else f"user {uname} was not locked")
+    return 0
+
+
 def _guarded(handler: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
@@ -378,7 +420,7 @@ def _guarded(handler: Any) -> Any:
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add `users add|list|remove|passwd|disable|enable`; each sets `func(args) -> int`."""
+    """Add `users add|list|remove|passwd|disable|enable|unlock`; each sets `func(args)`."""
     parser = subparsers.add_parser(
         "users",
         help="manage the people who may sign in",
@@ -412,4 +454,11 @@ def register_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentPar
     p = sub.add_parser("enable", help="allow sign-in again")
     p.add_argument("username")
     p.set_defaults(func=_guarded(_cli_disable), disable=False)
+
+    p = sub.add_parser(
+        "unlock",
+        help="end a sign-in lock-out (5 failed attempts in 15 minutes lock a name)",
+    )
+    p.add_argument("username")
+    p.set_defaults(func=_guarded(_cli_unlock))
     return parser

@@ -6,7 +6,8 @@ open sessions and remember-me cookies stop working). `dashboard.users` re-checks
 `users` permission of the signed-in actor on every change.
 
 Logs: the capacity audit log, the export audit log and the sign-in failure log (with the
-refusals during a lock-out), newest first.
+refusals during a lock-out), newest first; below it the accounts locked out now, which
+an admin can unlock (`users.unlock` re-checks the role).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, cache, capacity, exports, i18n, roles, ui, users
+from dashboard import auth, cache, capacity, exports, i18n, roles, throttle, ui, users
 
 ctx = ui.page_setup("admin", "users")
 lang = ctx.lang
@@ -154,3 +155,24 @@ with tab_failures:
         }
     )
     show_log(failures, "admin_login_failures")
+
+    st.markdown(f"**{tr('locked.title')}**")
+    locked = throttle.locked_users()
+    if not locked:
+        st.caption(tr("locked.none"))
+    else:
+        with st.form("admin_unlock"):
+            to_unlock = st.selectbox(
+                tr("locked.user"),
+                options=sorted(locked),
+                format_func=lambda u: tr("locked.until", user=u, until=f"{locked[u]:%H:%M}"),
+                key="admin_unlock_user",
+            )
+            unlock_clicked = st.form_submit_button(tr("locked.submit"), key="admin_unlock_submit")
+        if unlock_clicked and to_unlock:
+            try:
+                users.unlock(to_unlock, actor=ctx.actor)  # re-checks the role on the server
+            except (users.UserError, roles.PermissionDenied) as exc:
+                st.error(tr("refused", why=str(exc)))
+            else:
+                st.success(tr("locked.done", user=to_unlock))

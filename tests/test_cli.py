@@ -383,8 +383,9 @@ def test_init_then_already_set_up(home: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0, err
     assert "username: admin" in out and "password: " in out
     assert "DEMO" in out
-    for name in ("demo_head", "demo_staff", "demo_analyst", "demo_admin"):
+    for name in ("demo_head", "demo_staff", "demo_analyst"):
         assert name in out
+    assert "demo_admin" not in out  # no demo account is an admin (issue 9)
     for secret in ("pii.key", "cookie_key"):
         assert (home / "secrets" / secret).stat().st_mode & 0o077 == 0  # 0600: owner only
     with store.connect(read_only=True) as con:

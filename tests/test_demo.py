@@ -206,3 +206,53 @@ def test_load_demo_refuses_a_store_with_data(home: Path) -> None:
 def test_demo_summary_line_says_it_is_demo() -> None:
     line = demo.describe(demo.DemoSummary(START, START + timedelta(days=9), 10, 3, 100, 80, 1))
     assert "DEMO" in line and re.search(r"\b100 requests\b", line)
+
+
+def test_remove_demo_takes_the_demo_data_and_users_away(home: Path) -> None:
+    from dashboard import roles, users
+
+    admin = roles.Actor.cli("tester")
+    users.add("admin", name="Admin", role="admin", password="rahasia-123", actor=admin)
+    demo.load_demo(None, days=80, seed=1)  # through two capacity changes of the plan
+    users.create_demo_users()
+    users.add("demo_admin", name="Old demo", role="admin", password="rahasia-123", actor=admin)
+    with store.connect() as con:
+        # A change made by a person stays; so does every audit row written so far.
+        capacity.set_override(con, date(2021, 1, 4), None, 3, reason="rapat", actor=admin)
+        audit_before = con.execute("SELECT * FROM capacity_audit ORDER BY 1").fetchall()
+        version = store.data_version(con)
+
+    summary = demo.remove_demo(roles.Actor.cli("tester"))
+    assert summary.requests > 100 and summary.appointments > 100 and summary.imports == 2
+    assert summary.cap_changes == 2 == sum(c.first < START + timedelta(80) for c in demo.CAP_PLAN)
+    assert sorted(summary.users) == ["demo_admin", "demo_analyst", "demo_head", "demo_staff"]
+    assert [u.username for u in users.list_users()] == ["admin"]
+    with store.connect(read_only=True) as con:
+        assert not store.is_demo(con)
+        assert store.data_version(con) > version
+        for table in ("requests", "appointments", "imports", "quarantine", "request_closures"):
+            count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            assert count == 0, table
+        assert con.execute("SELECT count(*) FROM capacity_rules").fetchone()[0] == 0
+        assert con.execute("SELECT reason FROM capacity_overrides").fetchall() == [("rapat",)]
+        audit_after = con.execute("SELECT * FROM capacity_audit ORDER BY 1").fetchall()
+        assert audit_after[: len(audit_before)] == audit_before  # append-only
+        added = audit_after[len(audit_before) :]
+        assert len(added) == summary.cap_changes
+        assert {(r[2], r[5]) for r in added} == {("tester", "removed")}
+        assert all("demo remove" in r[6] for r in added)
+        cal = capacity.calendar(con, START, START + timedelta(days=60))
+        assert set(cal["source"]) <= {"default", "weekday", "holiday"}  # no demo override left
+    assert "demo data removed" in demo.describe_removal(summary)
+
+
+def test_cli_demo_remove(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dashboard import cli
+
+    demo.load_demo(None, days=10, seed=3)
+    assert cli.main(["demo", "remove", "--user", "tester"]) == 0
+    assert "demo data removed" in capsys.readouterr().out
+    assert demo.store_is_empty()
+    assert cli.main(["demo", "--days", "10", "--seed", "3"]) == 0  # loads again
+    with store.connect(read_only=True) as con:
+        assert store.is_demo(con)

@@ -87,10 +87,10 @@ def test_disable_reset_remove(home: Path) -> None:
     _add("ani")
     _add("boss", role="admin")
     before = users.get("ani")
-    assert before.tokens_valid_after == 0.0
+    assert before.tokens_valid_after > 0  # from its creation: no earlier cookie is valid
     users.set_disabled("ani", True, actor=ADMIN)
     assert users.get("ani").disabled
-    assert users.get("ani").tokens_valid_after > 0  # its sessions end
+    assert users.get("ani").tokens_valid_after >= before.tokens_valid_after  # sessions end
     users.set_disabled("ani", False, actor=ADMIN)
     assert not users.get("ani").disabled
     users.set_password("ani", "brand-new-pw", actor=ADMIN)
@@ -122,18 +122,51 @@ def test_ensure_first_admin_only_on_an_empty_installation(home: Path) -> None:
     assert users.ensure_first_admin() is None
 
 
-def test_create_demo_users_one_per_role(home: Path) -> None:
+def test_create_demo_users_one_per_role_but_admin(home: Path) -> None:
     created = users.create_demo_users()
+    # Whoever reads a demo installation's terminal must not become its administrator.
     assert {name: role for name, (role, _) in created.items()} == {
         "demo_head": "head",
         "demo_staff": "staff",
         "demo_analyst": "analyst",
-        "demo_admin": "admin",
     }
+    assert all(u.role != "admin" for u in users.list_users())
     for name, (_, password) in created.items():
         assert bcrypt.checkpw(password.encode(), users.get(name).password_hash.encode())
-    assert len({pw for _, pw in created.values()}) == 4
+    assert len({pw for _, pw in created.values()}) == 3
     assert users.create_demo_users() == {}  # existing accounts are kept, not reset
+
+
+def test_remove_demo_users_also_removes_an_old_demo_admin(home: Path) -> None:
+    _add("admin", role="admin")
+    users.create_demo_users()
+    _add("demo_admin", role="admin")  # what earlier versions created
+    _add("ani")
+    assert sorted(users.remove_demo_users(actor=ADMIN)) == [
+        "demo_admin",
+        "demo_analyst",
+        "demo_head",
+        "demo_staff",
+    ]
+    assert [u.username for u in users.list_users()] == ["admin", "ani"]
+    with pytest.raises(roles.PermissionDenied):
+        users.remove_demo_users(actor=roles.Actor("ani", "staff"))
+
+
+def test_remove_demo_users_refuses_to_remove_the_only_admin(home: Path) -> None:
+    users.create_demo_users()
+    _add("demo_admin", role="admin")
+    with pytest.raises(users.UserError, match="no enabled admin"):
+        users.remove_demo_users(actor=ADMIN)
+    assert len(users.list_users()) == 4  # nothing removed
+
+
+def test_a_new_account_starts_its_tokens_at_its_creation(home: Path) -> None:
+    import time
+
+    before = time.time()
+    _add("ani")
+    assert users.get("ani").tokens_valid_after >= before
 
 
 # --- the command line ------------------------------------------------------------------
@@ -301,7 +334,8 @@ def test_admin_page_shows_the_logs(admin_page) -> None:
     at = admin_page
     capacity_log, failures = at.dataframe[1].value, at.dataframe[2].value
     assert capacity_log["reason"].tolist() == ["second recording desk", "Saturday catch-up"]
-    assert failures.iloc[0].tolist()[1:] == ["mallory", "10.1.2.3", "failure"]
+    # "mallory" is no user: what was typed as a name is not shown (it may be a password).
+    assert failures.iloc[0].tolist()[1:] == ["(unknown)", "10.1.2.3", "failure"]
 
 
 def test_admin_page_shows_an_export_made_after_it_was_drawn(admin_page) -> None:
