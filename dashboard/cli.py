@@ -1,7 +1,7 @@
 """`python -m dashboard ...`: the command line for scripts, nightly jobs and analysts.
 
 The commands and their options are those of CONTRACT.md section 5 plus `init` (the
-first-run set-up `make run` calls). Every failure is one line on stderr (`error: ...`)
+first-run set-up `make run` calls) and `backup`/`restore` (dashboard/backup.py). Every failure is one line on stderr (`error: ...`)
 and a non-zero exit, never a traceback: a nightly job's log should say what to fix.
 
 Import cost matters: `export daily` is benchmarked against a bare Python process that
@@ -26,7 +26,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 CHANNELS = ("whatsapp", "walk_in", "online", "app")
-KINDS = ("requests", "appointments")
+KINDS = ("requests", "appointments", "register")
 
 #: Weekday names the command line accepts -> ISO weekday (1 = Monday).
 WEEKDAYS: dict[str, int] = {
@@ -121,16 +121,29 @@ def _actor(name: str | None):  # -> roles.Actor (imported lazily)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from dashboard import ingest
+    from dashboard import ingest, mapping
 
     actor = _actor(args.user)
+    columns = None
+    if args.mapping:
+        try:
+            columns = mapping.load_file(args.mapping)
+        except mapping.MappingError as exc:
+            raise CliError(f"--mapping {_one_line(exc)}") from None
     refused = 0
     for name in args.files:
         path = Path(name)
         try:
             if not path.is_file():
                 raise CliError("no such file" if not path.exists() else "not a file")
-            result = ingest.ingest_file(path, args.kind, actor=actor)
+            results = ingest.ingest_path(
+                path,
+                args.kind,
+                actor=actor,
+                sheets=args.sheet,
+                columns=columns,
+                dry_run=args.dry_run,
+            )
         except (ingest.IngestError, CliError, OSError) as exc:
             refused += 1
             _error(f"{name}: refused: {_one_line(exc)}")
@@ -140,15 +153,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             refused += 1
             _error(f"{name}: not imported: {_one_line(exc)}")
             continue
-        print(_ingest_line(name, result), flush=True)
+        for result in results:
+            if isinstance(result, ingest.SheetSkipped):
+                print(f"{name} [{result.sheet}]: skipped: {_one_line(result.reason)}", flush=True)
+                continue
+            label = name + result.file_name[len(path.name) :]  # the sheet, if any: `[Juni]`
+            print(_ingest_line(label, result), flush=True)
+    if args.dry_run:
+        print("dry run: nothing was saved")
     if len(args.files) > 1:
         print(f"{len(args.files) - refused} of {len(args.files)} files imported")
     return EXIT_FAILED if refused else EXIT_OK
 
 
 def _ingest_line(name: str, result) -> str:
+    # a register's two parts are named `book.xlsx [Juni] (requests)` already
+    part = "" if name.endswith(f"({result.kind})") else f" ({result.kind})"
     line = (
-        f"{name} ({result.kind}): read {result.rows_read}, inserted {result.inserted}, "
+        f"{name}{part}: read {result.rows_read}, inserted {result.inserted}, "
         f"updated {result.updated}, unchanged {result.unchanged}, "
         f"quarantined {result.quarantined}"
     )
@@ -161,6 +183,11 @@ def _ingest_line(name: str, result) -> str:
         line += " (" + ", ".join(extras) + ")"
     if result.quarantined:
         line += "; quarantined rows are listed on the data-quality page (Kualitas Data)"
+    # CONTRACT 1.4: the columns the import did not use are named (their cells are not kept)
+    if getattr(result, "ignored", None):
+        line += "; ignored: " + ", ".join(result.ignored)
+    if getattr(result, "skipped", ""):
+        line += f"; skipped: {result.skipped}"  # a register's title, blank and total rows
     return line
 
 
@@ -289,6 +316,9 @@ def _iso(value) -> str:
 def cmd_demo(args: argparse.Namespace) -> int:
     from dashboard import demo
 
+    if args.action == "remove":
+        print(demo.describe_removal(demo.remove_demo(_actor(args.user))))
+        return EXIT_OK
     summary = demo.load_demo(None, days=args.days, seed=args.seed, actor=_actor(args.user))
     print(demo.describe(summary))
     return EXIT_OK
@@ -344,6 +374,43 @@ def _home() -> Path:
     return config.home()
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from dashboard import backup
+
+    made = backup.create(Path(args.out) if args.out else None)
+    counts = made.manifest["counts"]
+    print(
+        f"backup written to {made.path} (schema {made.manifest['schema_version']}; "
+        f"{counts.get('requests', 0)} requests, {counts.get('appointments', 0)} appointments, "
+        f"{counts.get('capacity_audit', 0)} capacity changes, {counts.get('users', 0)} users); "
+        "secrets/pii.key is not in it: keep your own copy of that file"
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from dashboard import backup
+
+    done = backup.restore(Path(args.file))
+    counts = done.manifest["counts"]
+    kept = f"; the store before is kept as {done.kept_aside}" if done.kept_aside else ""
+    print(
+        f"restored {args.file} (made {done.manifest['created_at']}; "
+        f"{counts.get('requests', 0)} requests, {counts.get('appointments', 0)} appointments)"
+        + kept
+    )
+    if done.key_matches is False or (
+        done.key_matches is None and done.manifest.get("pii_key_fingerprint")
+    ):
+        print(
+            "note: this installation's secrets/pii.key is not the one the backup was made "
+            "with; put that file back, or people imported from now on will not link to "
+            "earlier rows",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 def _banner(title: str, lines: list[str]) -> None:
     rule = "=" * 72
     print("\n".join([rule, title, *lines, rule]), flush=True)
@@ -383,8 +450,28 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
     p.add_argument(
         "--kind",
         choices=KINDS,
-        help="which log the files hold (requests = permohonan, appointments = jadwal); "
-        "default: told by each file's header",
+        help="which log the files hold (requests = permohonan, appointments = jadwal; "
+        "register = the office's one-sheet register, imported as both); "
+        "default: told by each file's or sheet's header",
+    )
+    p.add_argument(
+        "--sheet",
+        action="append",
+        metavar="NAME",
+        help="import only this sheet of a workbook (repeatable); default: every sheet, each "
+        "as its own import (sheets with no log are reported as skipped)",
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="a column mapping (JSON, README 'Column mappings'): what the file's columns mean "
+        "when their names are not the contract's; default: a mapping saved for the same "
+        "header ($DASHBOARD_HOME/mappings), if any",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="preview: print exactly what the import would do and save nothing",
     )
     p.add_argument("--user", help="who imports, for the import ledger (default: $USER)")
     p.set_defaults(func=cmd_ingest)
@@ -475,12 +562,22 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        help="fill an EMPTY store with realistic, clearly labelled demo data (data demo)",
+        help="fill an EMPTY store with realistic, clearly labelled demo data (data demo); "
+        "`demo remove` takes it and the demo users away",
         description=(
             "Simulates the Balangan office from 2020-06-08: WhatsApp and walk-in requests, "
             "the daily cap, health-screen rejections, no-shows, reschedules. The store is "
-            "marked as demo so every page shows a banner. Refuses a store that holds data."
+            "marked as demo so every page shows a banner. Refuses a store that holds data. "
+            "`demo remove` deletes the demo data (its imports and capacity changes; the "
+            "capacity audit log keeps them and notes the removal) and the demo users."
         ),
+    )
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("load", "remove"),
+        default="load",
+        help="load (default) or remove the demo data and the demo users",
     )
     p.add_argument(
         "--days",
@@ -490,7 +587,7 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
         help="days to simulate (default 180)",
     )
     p.add_argument("--seed", type=int, default=2020, metavar="S", help="random seed (default 2020)")
-    p.add_argument("--user", help="who loads it, for the logs (default: $USER)")
+    p.add_argument("--user", help="who loads or removes it, for the logs (default: $USER)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
@@ -499,14 +596,44 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
         description=(
             "Creates the personal-data key and the holiday table; if there are no users, "
             "creates `admin` with a random password and prints it once; if the store is "
-            "empty, loads demo data and creates one demo user per role, printing their "
-            "passwords. A second run prints 'already set up' and no passwords."
+            "empty, loads demo data and creates demo users (head, staff, analyst; never "
+            "an admin), printing their passwords. A second run prints 'already set up' and "
+            "no passwords."
         ),
     )
     p.add_argument(
         "--no-demo", action="store_true", help="do not load demo data into an empty store"
     )
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser(
+        "backup",
+        help="a consistent copy of the store, users and capacity audit (cadangan), any time",
+        description=(
+            "Writes one zip file (0600): the store (capacity rules and their audit log "
+            "included), users.json and a manifest (format, schema version, created at, row "
+            "counts). Works while the dashboard runs. The personal-data key "
+            "secrets/pii.key is NOT included: keep a copy of it apart (README: Backups)."
+        ),
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write it (default: $DASHBOARD_HOME/backups/backup-YYYYMMDD-HHMMSS.zip)",
+    )
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "restore",
+        help="put a backup back (the current store is kept aside)",
+        description=(
+            "Replaces the store (and users.json) with those of FILE, a file made by "
+            "`backup`. The current store is kept as dashboard.duckdb.before-restore-<time>. "
+            "Works while the dashboard runs; waits while an import is writing."
+        ),
+    )
+    p.add_argument("file", metavar="FILE", help="a backup-*.zip made by `backup`")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 
@@ -548,6 +675,9 @@ def _quiet_streamlit() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status (0 ok, 1 failed, 2 usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Whatever a command writes (store, WAL, exports, backups, logs) is private
+    # (config.UMASK; config itself is not imported here, to keep start-up cheap).
+    os.umask(0o077)
     if _command_of(argv) in ("users", "init"):
         _quiet_streamlit()
     try:
@@ -578,7 +708,17 @@ def main(argv: list[str] | None = None) -> int:
 
 #: The project's own exceptions carry a message written for the user: print it as is.
 _OWN_ERRORS = frozenset(
-    {"CliError", "IngestError", "CapacityError", "StoreBusy", "PermissionDenied", "DemoError"}
+    {
+        "CliError",
+        "IngestError",
+        "CapacityError",
+        "StoreBusy",
+        "PermissionDenied",
+        "DemoError",
+        "StoreUnusable",
+        "StoreDiskFull",
+        "BackupError",
+    }
 )
 
 

@@ -4,17 +4,28 @@ How an import runs:
 
 1. Read. CSV is read by DuckDB as text (`all_varchar`) with the delimiter (`,`/`;`/tab)
    and the header taken from the first line; lines DuckDB finds not to be UTF-8 make us
-   transcode the file from Windows-1252 and read it again. Ragged lines land in DuckDB's
-   `reject_errors` with their line number and go to quarantine. XLSX (first sheet,
-   python-calamine) and Parquet/DataFrames (pyarrow) become the same table of text
-   cells. Every data row keeps its spreadsheet row number (header = 1).
+   transcode the file from Windows-1252 and read it again; control bytes (a NUL in a
+   cell) make us read a copy without them. Ragged lines land in DuckDB's
+   `reject_errors` with their line number and go to quarantine. XLSX (one sheet at a
+   time, python-calamine behind workbook.py's limits; `ingest_path` imports every sheet
+   as its own import) and Parquet/DataFrames (pyarrow) become the same table of text
+   cells. Every data row keeps its spreadsheet row
+   number (header = 1). A register sheet or CSV (CONTRACT 1.5; `kind="register"`, or
+   told by its first rows) is reshaped by register.py into a requests table and an
+   appointments table, imported one after the other (`_ingest_register`).
 2. Validate, in one SQL pass on a private in-memory DuckDB: parse every value
    (CONTRACT 1.3), apply every rule of 1.4, hash NIK/phone with the installation key
-   (section 4), and build the verbatim-but-masked JSON of each refused row.
+   (section 4), and build the JSON of each refused row: the cells of the columns the
+   import uses, NIK/phone masked and any run of 8+ digits masked (`pii.mask_digits`).
+   Columns it does not use are named in the result (`ignored`) and never kept.
 3. Merge, in one transaction with the store attached to that private database
    (`store.attached`, store.py's docstring): new IDs inserted, changed rows replaced,
    identical rows left alone, quarantine and the `imports` ledger written, the data
-   version bumped. A failure anywhere rolls the store back to exactly what it was.
+   version bumped. A failure anywhere rolls the store back to exactly what it was; a
+   dry run (`ingest --dry-run`) does everything, counts, and rolls back on purpose.
+
+Which column means what: the header's names and their aliases, or a column mapping
+(dashboard/mapping.py: a hand-written file, or one saved for the same header).
 
 Where the time goes (1M rows, bench/RESULTS.md): reading ~0.5 s, the validation pass
 ~1.4 s plus ~0.8 s for the two HMACs of a request, writing ~0.9 s.
@@ -28,16 +39,17 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
-import re
 import shutil
 import tempfile
 import time as time_module
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -47,16 +59,22 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from dashboard import config, pii, roles, store
+from dashboard import mapping as mapping_mod
 
 if TYPE_CHECKING:  # heavy to import; a CSV import from the command line needs neither
     import pandas as pd
     import pyarrow as pa
 
+    from dashboard import workbook
+
 Progress = Callable[[float, str], None]
 
 KINDS = ("requests", "appointments")
+#: The one-sheet register (CONTRACT 1.5): read by register.py as both logs, imported as two.
+REGISTER = "register"
 
-# canonical column -> accepted header spellings (after lower/trim, spaces and '-' as '_')
+# canonical column -> accepted header spellings, as `_norm_header` writes them
+# (`No. HP` -> `no_hp`, `NIK Pemohon` -> `nik_pemohon`)
 _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "requests": {
         "request_id": ("id_permohonan",),
@@ -64,8 +82,22 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "channel": ("kanal",),
         "service": ("layanan",),
         "kecamatan": (),
-        "phone": ("no_hp", "nomor_hp", "no_telp", "telepon", "no_wa"),
-        "nik": (),
+        # what offices write for the applicant's number and NIK (CONTRACT 1.5)
+        "phone": (
+            "no_hp",
+            "nomor_hp",
+            "no_telp",
+            "nomor_telp",
+            "telp",
+            "telepon",
+            "no_telepon",
+            "nomor_telepon",
+            "no_wa",
+            "nomor_wa",
+            "no_whatsapp",
+            "nomor_whatsapp",
+        ),
+        "nik": ("nik_pemohon", "no_nik", "nomor_nik"),
         "cancelled_at": ("waktu_batal",),
     },
     "appointments": {
@@ -89,8 +121,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "appointments": ("appointment_id", "request_id", "scheduled_date", "status"),
 }
 ID_COLUMN = {"requests": "request_id", "appointments": "appointment_id"}
-# Columns holding personal data: never stored raw, not even in quarantine (CONTRACT 4).
-_PII_COLUMNS = {"phone", "nik"}
+_CONTRACT_COLUMNS = frozenset(c for kind in KINDS for c in _ALIASES[kind])
 
 # Enum aliases, matched after lower/trim with spaces and '-' written as '_'.
 CHANNELS: dict[str, tuple[str, ...]] = {
@@ -167,6 +198,10 @@ _DB_CONFIG = {
 }
 
 
+class _Preview(Exception):
+    """Raised at the end of a dry run's transaction so that it rolls back."""
+
+
 class IngestError(ValueError):
     """A file refused whole; `str(e)` is one line saying what to fix."""
 
@@ -186,21 +221,37 @@ class ImportResult:
     orphans: int = 0
     warnings: int = 0
     seconds: float = field(default=0.0, compare=False)
+    #: header cells of the columns the import does not use (as written, digit runs
+    #: masked): named in the summary, their cells never stored (CONTRACT 1.4)
+    ignored: list[str] = field(default_factory=list)
+    #: a preview (`ingest --dry-run`): every number as the import would have it, and
+    #: nothing written (the transaction was rolled back)
+    dry_run: bool = False
+    #: rows of a register that are not data and were left out, not quarantined
+    #: (`3 title rows, 1 total row`, register.py); empty for the two logs
+    skipped: str = ""
 
     def summary_line(self) -> str:
-        return (
+        line = (
             f"{self.file_name} ({self.kind}): {self.rows_read} read, {self.inserted} inserted, "
             f"{self.updated} updated, {self.unchanged} unchanged, "
             f"{self.quarantined} quarantined; {self.orphans} orphan appointments, "
             f"{self.warnings} warnings"
         )
+        line += f"; skipped: {self.skipped}" if self.skipped else ""
+        return line + (f"; ignored: {', '.join(self.ignored)}" if self.ignored else "")
 
 
 # ---------------------------------------------------------------------------- header
 
 
-def _norm_header(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.replace("\ufeff", "").strip().lower())
+_norm_header = mapping_mod.norm_header
+
+
+def _header_text(name: str) -> str:
+    """A header cell as messages and the import summary show it: on one line, with any
+    long run of digits masked (a header can be a NIK when the header row is missing)."""
+    return pii.mask_digits(" ".join(name.replace("\ufeff", "").split())) or ""
 
 
 def _lookup(kind: str) -> dict[str, str]:
@@ -212,8 +263,15 @@ def _lookup(kind: str) -> dict[str, str]:
     return table
 
 
-def _map_header(header: Sequence[str], kind: str | None) -> tuple[str, dict[str, int]]:
-    """Decide the kind and map canonical column -> position; IngestError when unusable."""
+def _map_header(
+    header: Sequence[str], kind: str | None, columns: mapping_mod.ColumnMapping | None = None
+) -> tuple[str, dict[str, int]]:
+    """Decide the kind and map canonical column -> position; IngestError when unusable.
+
+    `columns` (a hand-written mapping, or the one confirmed earlier for this header, which
+    is looked up when none is given) says what some or all columns mean; the others are
+    recognised by their usual names.
+    """
     normed = [_norm_header(h) for h in header]
     if not any(normed):
         raise IngestError("no header row: the first line must name the columns")
@@ -223,23 +281,34 @@ def _map_header(header: Sequence[str], kind: str | None) -> tuple[str, dict[str,
             continue
         if name in seen:
             raise IngestError(
-                f'column "{header[i].strip()}" appears twice in the header '
+                f'column "{_header_text(header[i])}" appears twice in the header '
                 f"(columns {seen[name] + 1} and {i + 1}); rename or remove one"
             )
         seen[name] = i
     if kind is not None and kind not in KINDS:
         raise IngestError(f"unknown kind {kind!r}: use requests or appointments")
+    if columns is None:
+        columns = mapping_mod.saved_for(header)
+    if columns is not None and columns.kind:
+        if kind and kind != columns.kind:
+            raise IngestError(
+                f"the column mapping ({columns.source}) is for {columns.kind}, "
+                f"not {kind}: leave out --kind or use another mapping"
+            )
+        kind = columns.kind
 
     def mapping(k: str) -> dict[str, int]:
         lookup = _lookup(k)
         found: dict[str, int] = {}
         for i, name in enumerate(normed):
-            canonical = lookup.get(name)
-            if canonical is None:
+            named, meaning = columns.meaning(header[i]) if columns else (False, None)
+            canonical = meaning if named else lookup.get(name)
+            if canonical is None or canonical not in _ALIASES[k]:
                 continue
             if canonical in found:
                 raise IngestError(
-                    f'columns "{header[found[canonical]].strip()}" and "{header[i].strip()}" '
+                    f'columns "{_header_text(header[found[canonical]])}" and '
+                    f'"{_header_text(header[i])}" '
                     f"both mean {canonical}; keep one"
                 )
             found[canonical] = i
@@ -252,6 +321,11 @@ def _map_header(header: Sequence[str], kind: str | None) -> tuple[str, dict[str,
             return k, found
     if kind:
         missing = [c for c in REQUIRED[kind] if c not in mapping(kind)]
+        if columns is not None:
+            raise IngestError(
+                f"the column mapping ({columns.source}) leaves the required {kind} "
+                f"column(s) {', '.join(missing)} unmapped: map them to the file's columns"
+            )
         raise IngestError(
             f"not a {kind} file: the header lacks required column(s) {', '.join(missing)}"
         )
@@ -279,6 +353,30 @@ class _Source:
     header: list[str]
     rows_rejected: list[tuple[int, list[str], str]]  # (row, fields, reason)
     content_hash: str | None
+    #: columns the source itself left out (a register's `Nama`), named with the ignored
+    ignored: list[str] = field(default_factory=list)
+    #: rows the source left out as not data (a register's titles), for the summary
+    skipped: str = ""
+
+
+# Bytes no text holds: the C0 controls but tab, LF and CR, and DEL. A few in a CSV (a NUL
+# from a broken export) are removed before reading (`_without_controls`), so one bad
+# cell does not cost the whole file; a file made of them is not text at all.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
+# What people upload by mistake, by its first bytes: images, PDF, archives, programs.
+_BINARY_MAGIC = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"%PDF",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\xfd7zXZ",
+    b"\x7fELF",
+    b"SQLite format 3\0",
+)
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def _detect_format(path: Path) -> str:
@@ -294,7 +392,15 @@ def _detect_format(path: Path) -> str:
         raise IngestError(
             f"{path.name} is an old Excel (.xls) file: save it as .xlsx or CSV and import that"
         )
-    if b"\0" in head:
+    if head.startswith(_UTF16_BOMS):
+        raise IngestError(
+            f"{path.name} is not a CSV, XLSX or Parquet file (it is UTF-16 text): "
+            "save it from Excel as CSV UTF-8"
+        )
+    # Text, even with a few stray control bytes, has almost none; UTF-16 text and
+    # programs are a third NULs or more.
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if head.startswith(_BINARY_MAGIC) or controls * 10 > len(head) * 3:
         raise IngestError(f"{path.name} is not a CSV, XLSX or Parquet file")
     return "csv"
 
@@ -386,7 +492,8 @@ def _read_cells(
             },
         )
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0]
+        # DuckDB may quote the offending line: no number in it reaches the message
+        first = pii.mask_digits(str(exc).splitlines()[0])
         raise IngestError(f"{name} could not be read as CSV: {first}") from exc
 
 
@@ -397,7 +504,8 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
     reads (both release the GIL). DuckDB itself checks the encoding: lines that are not
     UTF-8 come back as rejects, and then the file is transcoded and read again. A file
     whose lines end in both CRLF and LF (DuckDB refuses those) is read from a copy with
-    LF only.
+    LF only. A file with control bytes (a NUL in a cell) is read again from a copy
+    without them, once the scan has found them.
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         fingerprint = pool.submit(_scan_file, path)
@@ -407,11 +515,22 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> _Source:
         except UnicodeDecodeError:
             target, utf8 = _transcode(path, tmp), False
             delim, header = _header_line(target, path.name)
+        failed: IngestError | None = None
         try:
             _read_cells(con, target, path.name, delim, len(header))
-        except IngestError:
+        except IngestError as exc:
+            failed = exc
+        if fingerprint.result().controls:
+            target = _without_controls(target, tmp)
+            delim, header = _header_line(target, path.name)
+            try:
+                _read_cells(con, target, path.name, delim, len(header))
+                failed = None
+            except IngestError as exc:
+                failed = exc
+        if failed is not None:
             if not _mixed_newlines(target):
-                raise
+                raise failed
             # DuckDB's reader stops at a change of line ending: read a copy with LF only.
             target = _lf_only(target, tmp)
             lf_scan = pool.submit(_scan_file, target)
@@ -493,32 +612,49 @@ def _load_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table, header: list[st
     con.unregister("arrow_in")
 
 
-def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
+def _load_xlsx(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sheet: str | None = None,
+    book: workbook.Workbook | None = None,
+    content_hash: str | None = None,
+    rows: Iterable[workbook.Row] | None = None,
+) -> _Source:
+    """One sheet (the first unless named) through `workbook` (limits, a reader process
+    that cannot take this one down); header = its first non-empty row; row numbers as the
+    spreadsheet shows. `book`: a workbook already open (one reader for all its sheets).
+    `rows`: the sheet's rows already being read (its first rows looked at for a register)."""
     import pyarrow as pa
-    from python_calamine import CalamineError, CalamineWorkbook
 
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except (CalamineError, Exception) as exc:  # noqa: BLE001 - any reader failure = refused
-        raise IngestError(
-            f"{path.name} could not be read as XLSX ({type(exc).__name__}); "
-            "save it again from Excel as .xlsx or CSV"
-        ) from exc
-    first = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
-    if first is None:
-        raise IngestError(f"{path.name}: the first sheet is empty")
-    header = [_cell_text(c) or "" for c in rows[first]]
-    width = len(header)
-    columns: list[list[str | None]] = [[] for _ in range(width)]
+    from dashboard import workbook
+
+    header: list[str] | None = None
+    width = 0
+    columns: list[list[str | None]] = []
     row_numbers: list[int] = []
-    for offset, row in enumerate(rows[first + 1 :], start=first + 2):
-        cells = [_cell_text(c) for c in row[:width]]
-        if not any(cells):
-            continue  # empty rows at the end of a sheet are formatting, not data
-        row_numbers.append(offset)
-        for i in range(width):
-            columns[i].append(cells[i] if i < len(cells) else None)
+    try:
+        with contextlib.ExitStack() as stack:
+            if rows is None:
+                if book is None:
+                    book = stack.enter_context(workbook.Workbook(path))
+                rows = book.rows(sheet or book.sheets[0].name)
+            for number, values in rows:
+                cells = [_cell_text(c) for c in (values if header is None else values[:width])]
+                if not any(cells):
+                    continue  # empty rows at the end of a sheet are formatting, not data
+                if header is None:
+                    header = [c or "" for c in cells]
+                    width = len(header)
+                    columns = [[] for _ in range(width)]
+                    continue
+                row_numbers.append(number)
+                for i in range(width):
+                    columns[i].append(cells[i] if i < len(cells) else None)
+    except workbook.WorkbookError as exc:
+        raise IngestError(str(exc)) from None
+    if header is None:
+        which = f"sheet {sheet!r}" if sheet else "the first sheet"
+        raise IngestError(f"{path.name}: {which} is empty")
     table = pa.table(
         {f"c{i}": pa.array(columns[i], type=pa.string()) for i in range(width)}
         | {"row_no": pa.array(row_numbers, type=pa.int64())}
@@ -527,13 +663,14 @@ def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     casts = ", ".join(f"c{i}" for i in range(width))
     con.execute(f"CREATE TABLE src AS SELECT row_no, row_no AS rid, {casts} FROM arrow_in")  # noqa: S608 - c0..cN
     con.unregister("arrow_in")
-    return _Source(header=header, rows_rejected=[], content_hash=_file_hash(path))
+    return _Source(header=header, rows_rejected=[], content_hash=content_hash or _file_hash(path))
 
 
 @dataclass
 class _Scan:
     sha256: str
     blank_inside: bool  # a blank line before some later content
+    controls: bool = False  # a control byte (`_CONTROL_BYTES`) somewhere
 
 
 def _scan_file(path: Path) -> _Scan:
@@ -544,16 +681,19 @@ def _scan_file(path: Path) -> _Scan:
     A blank line inside a quoted cell also answers True; `_blank_lines` sorts it out.
     """
     digest = hashlib.sha256()
-    pending = inside = False  # pending: a blank line seen, no content after it yet
+    pending = inside = controls = False  # pending: a blank line seen, no content after it yet
     tail = b"\n"  # as if a line had just ended: a blank first line counts
-    # Byte searches only, one per chunk (~1 ns a byte).
+    # Byte searches only, one per chunk (~1 ns a byte); the control-byte test is one
+    # translate (~0.4 ns a byte) until the first is found.
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 22):
             digest.update(chunk)
             if not inside:
                 inside, pending = _blank_before_content(tail, chunk, pending, b"\r" in chunk)
+            if not controls:
+                controls = len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk)
             tail = chunk[-2:]
-    return _Scan(digest.hexdigest(), inside)
+    return _Scan(digest.hexdigest(), inside, controls)
 
 
 def _mixed_newlines(path: Path) -> bool:
@@ -588,6 +728,17 @@ def _blank_before_content(
     if chunk[first:].strip(b"\r\n"):
         return True, False
     return False, True
+
+
+def _without_controls(source: Path, tmp: Path) -> Path:
+    """A copy of the file without its control bytes (tab, CR and LF kept), so a NUL in
+    one cell neither refuses the file nor reaches the store. Safe in UTF-8 and
+    Windows-1252 alike: these bytes are never part of a longer character."""
+    target = tmp / "no_controls.csv"
+    with source.open("rb") as src, target.open("wb") as dst:
+        while chunk := src.read(1 << 22):
+            dst.write(chunk.translate(None, _CONTROL_BYTES))
+    return target
 
 
 def _lf_only(source: Path, tmp: Path) -> Path:
@@ -627,7 +778,8 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     try:
         table = pq.read_table(path)
     except Exception as exc:  # noqa: BLE001 - a damaged file is refused whole
-        raise IngestError(f"{path.name} could not be read as Parquet: {exc}") from exc
+        reason = pii.mask_digits(" ".join(str(exc).split()))
+        raise IngestError(f"{path.name} could not be read as Parquet: {reason}") from exc
     header = list(table.column_names)
     _load_arrow(con, table, header)
     return _Source(header=header, rows_rejected=[], content_hash=_file_hash(path))
@@ -698,8 +850,9 @@ def _bool_sql(expr: str) -> str:
 
 
 def _quote_value(expr: str) -> str:
-    """`"value"` for a reason text, shortened so a wild cell cannot flood the message."""
-    return f"'\"' || left({expr}, 60) || '\"'"
+    """`"value"` for a reason text, shortened so a wild cell cannot flood the message,
+    and any NIK or phone number in it masked (before shortening, so no cut run escapes)."""
+    return f"'\"' || left({pii.mask_digits_sql(expr)}, 60) || '\"'"
 
 
 def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tuple[str, str, dict]:
@@ -877,17 +1030,20 @@ def _validation_sql(kind: str, mapping: dict[str, int], header: list[str]) -> tu
             f"coalesce(CAST(p_recorded_at AS DATE), {visit}) AS recorded_date",
         ]
 
-    # The refused row as read, for quarantine: header names as keys (bound), NIK/phone masked.
+    # The refused row as read, for quarantine: the cells of the columns the import uses
+    # (ignored columns are never kept), header names as keys (bound); NIK and phone
+    # masked as in the store, any other run of 8+ digits masked too (pii.mask_digits).
     json_parts: list[str] = []
-    for i, name in enumerate(header):
-        params[f"h{i}"] = name
-        canonical = next((c for c, pos in mapping.items() if pos == i), None)
+    for canonical, i in sorted(mapping.items(), key=lambda item: item[1]):
+        params[f"h{i}"] = header[i]
         cell = f"c{i}"
         if canonical == "phone":
             masked = pii.mask_phone_sql(pii.phone_sql(cell))
             cell = f"CASE WHEN {cell} IS NULL THEN NULL ELSE coalesce({masked}, repeat('*', length({cell}))) END"
         elif canonical == "nik":
             cell = pii.mask_nik_sql(cell)
+        else:
+            cell = pii.mask_digits_sql(cell)
         json_parts.append(f"$h{i}, {cell}")
     raw_json = f"json_object({', '.join(json_parts)})" if json_parts else "'{}'"
     all_cols = ", ".join(f"c{i}" for i in range(len(header)))
@@ -934,9 +1090,18 @@ def _stage(
     con: duckdb.DuckDBPyConnection,
     source: _Source,
     kind: str | None,
-) -> tuple[str, int]:
-    """Validate `src` into `parsed` (+ `dup_rows`) and the refused rows into `quar`."""
-    kind, mapping = _map_header(source.header, kind)
+    columns: mapping_mod.ColumnMapping | None = None,
+) -> tuple[str, int, list[str]]:
+    """Validate `src` into `parsed` (+ `dup_rows`) and the refused rows into `quar`.
+
+    Returns the kind, the rows read and the ignored columns' header names."""
+    kind, mapping = _map_header(source.header, kind, columns)
+    used = set(mapping.values())
+    ignored = source.ignored + [
+        _header_text(name)
+        for i, name in enumerate(source.header)
+        if i not in used and _header_text(name)
+    ]
     sql, raw_json, params = _validation_sql(kind, mapping, source.header)
     con.execute(f"CREATE TABLE parsed AS {sql}", params)  # noqa: S608 - see _validation_sql
     idc = ID_COLUMN[kind]
@@ -967,9 +1132,16 @@ def _stage(
     if source.rows_rejected:  # ragged lines: one statement with lists, not one per line
         rejected = source.rows_rejected
         con.execute(
-            "INSERT INTO quar SELECT unnest($rows), NULL, unnest($reasons), unnest($raws)",
+            "INSERT INTO quar SELECT unnest($rows), unnest($columns), unnest($reasons), "
+            "unnest($raws)",
             {
                 "rows": [r[0] for r in rejected],
+                # a register's refusals say `status: ...` like the validation's; ragged
+                # lines name no column
+                "columns": [
+                    c if (c := r[2].split(":", 1)[0]) in _CONTRACT_COLUMNS else None
+                    for r in rejected
+                ],
                 "reasons": [r[2] for r in rejected],
                 "raws": [
                     json.dumps(_masked_fields(source.header, mapping, r[1])) for r in rejected
@@ -987,18 +1159,27 @@ def _stage(
         if name in objects:
             what = "VIEW" if objects[name] == "VIEW" else "TABLE"
             con.execute(f"DROP {what} {name}")  # noqa: S608 - fixed names
-    return kind, int(read) + len(source.rows_rejected)
+    return kind, int(read) + len(source.rows_rejected), ignored
 
 
 def _masked_fields(header: list[str], mapping: dict[str, int], fields: list[str]) -> dict:
-    """A ragged line as a dict for quarantine, personal data masked."""
+    """A ragged line as a dict for quarantine, like `_validation_sql`'s JSON: the cells
+    of the columns the import uses, then the cells beyond the header (`_extra_1`, ...),
+    which may be the shifted ignored columns, so every digit run in them is masked."""
     out: dict[str, Any] = {}
-    pii_pos = {mapping[c]: c for c in _PII_COLUMNS if c in mapping}
+    canonical_at = {pos: c for c, pos in mapping.items()}
     for i, value in enumerate(fields):
-        key = header[i] if i < len(header) else f"_extra_{i - len(header) + 1}"
-        if i in pii_pos:
-            value = pii.mask_nik(value) if pii_pos[i] == "nik" else pii.mask_phone(value)
-        out[key] = value
+        if i >= len(header):
+            out[f"_extra_{i - len(header) + 1}"] = pii.mask_digits(value)
+        elif i in canonical_at:
+            column = canonical_at[i]
+            if column == "nik":
+                value = pii.mask_nik(value)
+            elif column == "phone":
+                value = pii.mask_phone(value)
+            else:
+                value = pii.mask_digits(value)
+            out[header[i]] = value
     return out
 
 
@@ -1015,11 +1196,15 @@ def _merge(
     content_hash: str | None,
     actor: roles.Actor,
     started_at: datetime,
+    ignored: list[str],
+    dry_run: bool = False,
 ) -> ImportResult:
     """One transaction on the store: rows, quarantine, ledger, data version.
 
     The store is attached to the private database, so the staged rows go in table to
     table (no copy through Python); temp views name them from inside the store's catalog.
+    A dry run does all of it, counts, and rolls the transaction back: the numbers are
+    exactly those a real import would give, and the store file is left byte for byte.
     """
     idc = ID_COLUMN[kind]
     cols = _STORE_COLUMNS[kind]
@@ -1030,7 +1215,8 @@ def _merge(
     priv.execute("CREATE TEMP VIEW quar_in AS SELECT * FROM memory.main.quar")
     quarantined = int(priv.execute("SELECT count(*) FROM quar").fetchall()[0][0])
     with store.attached(priv) as con:
-        with store.transaction(con):
+        # A dry run raises _Preview at the end: the transaction rolls back, the count stays.
+        with contextlib.suppress(_Preview), store.transaction(con):
             import_id = int(con.execute("SELECT nextval('import_seq')").fetchall()[0][0])
             # Each staged row: new, the same as stored (unchanged) or changed. Values are
             # compared column by column, and only for IDs the store already has.
@@ -1088,8 +1274,10 @@ def _merge(
             con.execute("DROP TABLE touched_requests")
             orphans, warnings = _import_findings(con, kind, import_id)
             con.execute(
-                "INSERT INTO imports VALUES ($id, $file, $hash, $kind, $read, $ins, $upd, $unch, "
-                "$quar, $orph, $warn, $by, $started, now())",
+                "INSERT INTO imports (import_id, file_name, content_hash, kind, rows_read, "
+                "inserted, updated, unchanged, quarantined, orphans, warnings, imported_by, "
+                "started_at, finished_at, ignored) VALUES ($id, $file, $hash, $kind, $read, "
+                "$ins, $upd, $unch, $quar, $orph, $warn, $by, $started, now(), $ignored)",
                 {
                     "id": import_id,
                     "file": file_name,
@@ -1104,9 +1292,12 @@ def _merge(
                     "warn": warnings,
                     "by": actor.username,
                     "started": started_at,
+                    "ignored": ignored,
                 },
             )
             store.bump_data_version(con)
+            if dry_run:
+                raise _Preview
     return ImportResult(
         import_id=import_id,
         file_name=file_name,
@@ -1118,6 +1309,8 @@ def _merge(
         quarantined=quarantined,
         orphans=orphans,
         warnings=warnings,
+        ignored=ignored,
+        dry_run=dry_run,
     )
 
 
@@ -1185,10 +1378,15 @@ def _import_findings(con: duckdb.DuckDBPyConnection, kind: str, import_id: int) 
     return int(orphans), int(warnings)
 
 
-def _sweep_stale(tmp_root: Path, max_age_s: float = 86_400) -> None:
-    """Remove work folders of imports killed mid-way (a crash cannot run `finally`)."""
+#: Work folders under `$DASHBOARD_HOME/tmp`: an import's, and an uploaded file's copy.
+WORK_PREFIXES = ("ingest-", "upload-")
+
+
+def sweep_stale(tmp_root: Path, max_age_s: float = 86_400) -> None:
+    """Remove work folders left by imports or uploads killed mid-way (a crash cannot run
+    `finally`, and an upload folder holds the raw file with its personal data)."""
     cutoff = time_module.time() - max_age_s
-    for folder in tmp_root.glob("ingest-*"):
+    for folder in (f for prefix in WORK_PREFIXES for f in tmp_root.glob(f"{prefix}*")):
         try:
             if folder.stat().st_mtime < cutoff:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -1202,23 +1400,37 @@ def _run(
     file_name: str,
     actor: roles.Actor,
     progress: Progress | None,
+    *,
+    columns: mapping_mod.ColumnMapping | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     started_at = datetime.now(UTC)
     clock = time_module.perf_counter()
     report = progress or (lambda _f, _m: None)
     tmp_root = config.home() / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
-    _sweep_stale(tmp_root)
+    sweep_stale(tmp_root)
     tmp = Path(tempfile.mkdtemp(prefix=f"ingest-{uuid.uuid4().hex[:8]}-", dir=tmp_root))
     priv = _private_connection(tmp)
     try:
         report(0.05, f"reading {file_name}")
         source = loader(priv, tmp)
         report(0.35, "checking every row")
-        kind, rows_read = _stage(priv, source, kind)
-        report(0.7, "saving to the store")
-        result = _merge(priv, kind, file_name, rows_read, source.content_hash, actor, started_at)
+        kind, rows_read, ignored = _stage(priv, source, kind, columns)
+        report(0.7, "comparing with the store" if dry_run else "saving to the store")
+        result = _merge(
+            priv,
+            kind,
+            file_name,
+            rows_read,
+            source.content_hash,
+            actor,
+            started_at,
+            ignored,
+            dry_run,
+        )
         result.seconds = time_module.perf_counter() - clock
+        result.skipped = source.skipped
         report(1.0, result.summary_line())
         return result
     finally:
@@ -1236,11 +1448,15 @@ def ingest_file(
     actor: roles.Actor,
     display_name: str | None = None,
     progress: Progress | None = None,
+    columns: mapping_mod.ColumnMapping | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import one log file (CSV, XLSX or Parquet) into the store.
 
     `kind` (requests/appointments) is taken from the header when not given.
     `display_name` is the name recorded in the ledger (an uploaded file's own name).
+    `columns` is a column mapping (dashboard/mapping.py); without it, one saved for this
+    header is used. `dry_run` previews: the same result, nothing written.
     Raises IngestError (one line) when the file is refused whole; the store is then
     unchanged.
     """
@@ -1258,7 +1474,238 @@ def ingest_file(
             return _load_xlsx(con, path)
         return _load_csv(con, path, tmp)
 
-    return _run(loader, kind, name, actor, progress)
+    return _run(loader, kind, name, actor, progress, columns=columns, dry_run=dry_run)
+
+
+@dataclass
+class SheetSkipped:
+    """A sheet of a workbook that holds no log (empty, or no header the import knows):
+    reported in the summary, not an error, when every sheet is imported."""
+
+    file_name: str
+    sheet: str
+    reason: str
+
+    def summary_line(self) -> str:
+        return f"{self.file_name}: skipped: {self.reason}"
+
+
+def ingest_path(
+    path: str | Path,
+    kind: str | None = None,
+    *,
+    actor: roles.Actor,
+    sheets: Sequence[str] | None = None,
+    display_name: str | None = None,
+    progress: Progress | None = None,
+    columns: mapping_mod.ColumnMapping | None = None,
+    dry_run: bool = False,
+) -> list[ImportResult | SheetSkipped]:
+    """Import a file: a CSV or Parquet file as one import, a workbook sheet by sheet.
+
+    Every sheet of a workbook is imported, each as its own import (its own ledger row,
+    named `book.xlsx [Juni]`, one transaction each), unless `sheets` names some. A sheet
+    that holds no log is reported as SheetSkipped; a sheet named in `sheets` must import.
+    IngestError (one line) when the file is refused whole: not readable, over a limit,
+    a named sheet missing or refused, or no sheet holding a log at all.
+    """
+    roles.require(actor, "import")
+    path = Path(path)
+    name = display_name or path.name
+    if not path.is_file():
+        raise IngestError(f"{path} does not exist or is not a file")
+    options = {"columns": columns, "dry_run": dry_run}
+    if kind == REGISTER and columns is not None:
+        raise IngestError(
+            "a column mapping is for the two logs; a register's columns are known by their "
+            "names (CONTRACT 1.5): leave out --mapping"
+        )
+    fmt = _detect_format(path)
+    if fmt != "xlsx":
+        if sheets:
+            raise IngestError(f"{name} is not a workbook (.xlsx): leave out --sheet")
+        if fmt == "csv" and _wants_register(kind, columns, lambda: _csv_rows(path, head=True)):
+            return list(
+                _ingest_register(
+                    _csv_rows(path), name, actor, progress, dry_run, content_hash=_file_hash(path)
+                )
+            )
+        if kind == REGISTER:
+            raise IngestError(f"{name}: a register is read from a workbook (.xlsx) or a CSV file")
+        return [
+            ingest_file(path, kind, actor=actor, display_name=name, progress=progress, **options)
+        ]
+    from dashboard import workbook
+
+    results: list[ImportResult | SheetSkipped] = []
+    try:
+        with workbook.Workbook(path) as book:
+            available = [s.name for s in book.sheets]
+            missing = [s for s in sheets or () if s not in available]
+            if missing:
+                raise IngestError(
+                    f"{name} has no sheet named {pii.mask_digits(missing[0])!r} "
+                    f"(its sheets: {', '.join(available)})"
+                )
+            content_hash = _file_hash(path)
+            for sheet in sheets or available:
+                label = f"{name} [{sheet}]" if len(available) > 1 else name
+                try:
+                    results.extend(
+                        _import_sheet(
+                            book, path, sheet, label, kind, actor, progress, content_hash, options
+                        )
+                    )
+                except IngestError as exc:
+                    if sheets:
+                        raise
+                    results.append(SheetSkipped(label, sheet, str(exc)))
+    except workbook.WorkbookError as exc:
+        raise IngestError(str(exc)) from None
+    if not any(isinstance(r, ImportResult) for r in results):
+        reasons = "; ".join(f"{r.sheet}: {r.reason}" for r in results)  # type: ignore[union-attr]
+        raise IngestError(f"{name}: no sheet holds a requests or appointments log ({reasons})")
+    return results
+
+
+def _import_sheet(
+    book: workbook.Workbook,
+    path: Path,
+    sheet: str,
+    label: str,
+    kind: str | None,
+    actor: roles.Actor,
+    progress: Progress | None,
+    content_hash: str,
+    options: dict[str, Any],
+) -> list[ImportResult]:
+    """One sheet: a register (told, or seen in its first rows) as its two parts, else one
+    log. The sheet is read once: its first rows are looked at, then read on from there."""
+    from dashboard import register, workbook
+
+    rows = book.rows(sheet)
+    try:
+        try:
+            head = list(itertools.islice(rows, register.HEADER_SEARCH_ROWS))
+            if _wants_register(kind, options["columns"], lambda: head):
+                whole = head + list(rows)
+                return _ingest_register(
+                    whole, label, actor, progress, options["dry_run"], content_hash=content_hash
+                )
+        except workbook.WorkbookError as exc:
+            raise IngestError(str(exc)) from None
+
+        def loader(con: duckdb.DuckDBPyConnection, _tmp: Path) -> _Source:
+            chained = itertools.chain(head, rows)
+            return _load_xlsx(con, path, sheet, book, content_hash, rows=chained)
+
+        return [_run(loader, kind, label, actor, progress, **options)]
+    finally:
+        # A sheet left half-read would leave the reader sending rows nobody reads.
+        rows.close()
+
+
+def _wants_register(
+    kind: str | None,
+    columns: mapping_mod.ColumnMapping | None,
+    head: Callable[[], Sequence[tuple[int, Sequence[Any]]]],
+) -> bool:
+    """Whether to read a sheet as a register: told so, or (nothing told) its first rows
+    `head()` are a register's and its header is not one confirmed as a log's mapping."""
+    if kind == REGISTER:
+        return True
+    if kind is not None or columns is not None:
+        return False
+    from dashboard import register
+
+    rows = head()
+    if not register.is_register(rows):
+        return False
+    first = next((cells for _n, cells in rows if any(_cell_text(c) for c in cells)), [])
+    return mapping_mod.saved_for([_cell_text(c) or "" for c in first]) is None
+
+
+# The C0 controls but tab, LF and CR, and DEL, as `str.translate` removes them.
+_CONTROL_CHARS = dict.fromkeys(_CONTROL_BYTES)
+
+
+def _csv_rows(path: Path, head: bool = False) -> list[tuple[int, list[str]]]:
+    """A register saved as CSV as (row number, cells): UTF-8 (BOM or not), else
+    Windows-1252. `head`: only the first 64 KiB, to tell whether it is a register."""
+    from dashboard import register
+
+    with path.open("rb") as fh:
+        data = fh.read(1 << 16) if head else fh.read()
+    if head:
+        data = data[: data.rfind(b"\n") + 1] or data  # whole lines only
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if head:  # a character cut at the end, or Windows-1252: either reads well enough
+            text = data.decode("utf-8-sig", errors="replace")
+        else:
+            text = data.decode("cp1252", errors="cp1252_latin1")
+    return register.csv_rows(text.translate(_CONTROL_CHARS))
+
+
+def _ingest_register(
+    rows: Sequence[tuple[int, Sequence[Any]]],
+    label: str,
+    actor: roles.Actor,
+    progress: Progress | None,
+    dry_run: bool,
+    *,
+    content_hash: str | None,
+) -> list[ImportResult]:
+    """A register sheet (CONTRACT 1.5) as two imports through `_run`: its requests, then
+    its appointments, each named `label (part)`.
+
+    Two transactions: a crash between them leaves the requests without their appointments
+    until the same register is imported again (which then inserts the appointments and
+    finds the requests unchanged). Requests first, so the appointments find their requests
+    (no orphans). A dry run previews each part on its own: the appointments' orphan and
+    warning counts then do not see the register's new requests.
+    """
+    import pyarrow as pa
+
+    from dashboard import register
+
+    try:
+        reg = register.read(rows, label)
+    except register.RegisterError as exc:
+        raise IngestError(str(exc)) from None
+    parts = [("requests", reg.requests)]
+    if reg.has_appointments:
+        parts.append(("appointments", reg.appointments))
+    results: list[ImportResult] = []
+    for kind, table in parts:
+
+        def loader(
+            con: duckdb.DuckDBPyConnection, _tmp: Path, table: register.Table = table
+        ) -> _Source:
+            width = len(table.header)
+            arrow = pa.table(
+                {
+                    f"c{i}": pa.array([cells[i] for _n, cells in table.rows], type=pa.string())
+                    for i in range(width)
+                }
+                | {"row_no": pa.array([n for n, _cells in table.rows], type=pa.int64())}
+            )
+            con.register("arrow_in", arrow)
+            casts = ", ".join(f"c{i}" for i in range(width))
+            con.execute(f"CREATE TABLE src AS SELECT row_no, row_no AS rid, {casts} FROM arrow_in")  # noqa: S608 - c0..cN
+            con.unregister("arrow_in")
+            return _Source(
+                header=list(table.header),
+                # cells left None: quarantine shows them as null, as for the logs
+                rows_rejected=[(n, list(cells), why) for n, cells, why in table.rejected],  # type: ignore[misc]
+                content_hash=content_hash,
+                ignored=list(reg.ignored),
+                skipped=reg.skipped_text(),
+            )
+
+        results.append(_run(loader, kind, f"{label} ({kind})", actor, progress, dry_run=dry_run))
+    return results
 
 
 def ingest_table(

@@ -400,3 +400,40 @@ def test_first_upload_into_an_empty_store_refreshes_the_sidebar(accounts: Path) 
     # The page was drawn again after the import: the sidebar knows about it too.
     assert "Impor terakhir" in texts(at.sidebar, "caption")
     assert "permohonan_juni.csv diimpor" in texts(at, "success")
+
+
+def test_upload_of_a_workbook_imports_every_sheet_and_reports_the_skipped(
+    small_store: Path,
+) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    juni = book.active
+    juni.title = "Juni"
+    juni.append(["request_id", "received_at", "channel"])
+    juni.append(["W1", "2020-06-08 08:00", "wa"])
+    book.create_sheet("Catatan").append(["dibuat oleh loket"])
+    juli = book.create_sheet("Juli")
+    juli.append(["request_id", "received_at", "channel"])
+    juli.append(["W2", "2020-07-01 08:00", "wa"])
+    juli.append(["W3", "2020-07-01 09:00", "walk-in"])
+    data = io.BytesIO()
+    book.save(data)
+    at = open_page("data_quality", "staff")
+    at.file_uploader(key="dq_upload_file").set_value(
+        ("jadwal.xlsx", data.getvalue(), "application/octet-stream")
+    )
+    at = at.button(key="FormSubmitter:dq_upload-Impor").click().run()
+    assert not at.exception
+    success = texts(at, "success")
+    assert "jadwal.xlsx \\[Juni\\] diimpor sebagai log Permohonan" in success
+    assert "jadwal.xlsx \\[Juli\\] diimpor sebagai log Permohonan" in success
+    assert "jadwal.xlsx \\[Catatan\\] dilewati" in texts(at, "info")
+    read = [m.value for m in at.metric if m.label == "Baris dibaca"]
+    assert read == ["1", "2"]
+    with store.connect() as con:
+        assert con.execute(
+            "SELECT count(*) FROM requests WHERE request_id IN ('W1', 'W2', 'W3')"
+        ).fetchone() == (3,)
