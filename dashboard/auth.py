@@ -38,12 +38,10 @@ Why we wrap the library (PLATFORM.md, streamlit-authenticator 0.4.2):
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib
 import json
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -237,25 +235,12 @@ def sessions_path() -> Path:
 def _sessions_locked() -> Iterator[dict[str, dict[str, Any]]]:
     """Read-modify-write of `sessions.json` by one writer at a time; pruned on write."""
     path = sessions_path()
-    fd = os.open(path.with_suffix(".json.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with config.file_lock(path.with_suffix(".json.lock")):
         data = _read_sessions()
         yield data
         limit = _clock() - session_settings().idle_seconds
         kept = {k: v for k, v in data.items() if float(v.get("seen", 0)) >= limit}
-        tmp_fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sessions-")
-        try:
-            with os.fdopen(tmp_fd, "w", encoding="utf-8") as fh:
-                json.dump(kept, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        config.write_atomic(path, json.dumps(kept))
 
 
 def _read_sessions() -> dict[str, dict[str, Any]]:

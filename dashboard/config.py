@@ -16,11 +16,12 @@ any entry point looks at it.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +126,38 @@ def secret(name: str, make: Callable[[], bytes], valid: Callable[[bytes], bool])
             "new one (README: Backups)"
         )
     return value
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (created 0600), across threads and processes: for the
+    read-modify-write of a small file (users, sessions, the sign-in state)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str, *, durable: bool = False) -> None:
+    """Replace `path` (0600) with `text`: written to a temporary file beside it, then
+    renamed over it, so a reader sees the old file or the new one, never half of one.
+    `durable` also flushes it to disk first (the users file: losing it locks everyone out)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def random_bytes(count: int) -> Callable[[], bytes]:

@@ -29,12 +29,9 @@ Personal-data columns stay personal data whatever they are mapped to: a column m
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -174,15 +171,7 @@ def save(header: Sequence[str], mapping: ColumnMapping, *, actor: roles.Actor) -
         "saved_by": actor.username,
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    fd, tmp = tempfile.mkstemp(prefix=".mapping-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(record, fh, indent=2, ensure_ascii=False)
-        os.replace(tmp, _path(fp))
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    config.write_atomic(_path(fp), json.dumps(record, indent=2, ensure_ascii=False))
     return fp
 
 

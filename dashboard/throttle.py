@@ -27,12 +27,10 @@ Two files under `$DASHBOARD_HOME/logs/`:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,13 +79,8 @@ def state_path() -> Path:
 @contextlib.contextmanager
 def _locked() -> Iterator[None]:
     """One writer at a time, across threads and processes (flock per open file)."""
-    fd = os.open(_logs() / "signin_state.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with config.file_lock(_logs() / "signin_state.lock"):
         yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 # --- names as keyed hashes -----------------------------------------------------------------
@@ -129,16 +122,7 @@ def _write_state(state: dict[str, dict[str, list[float]]], at: float) -> None:
             for key, times in state[group].items()
             if times and max(times) >= since
         }
-    path = state_path()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".signin-state-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(state, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    config.write_atomic(state_path(), json.dumps(state))
 
 
 def _lock_end(times: list[float], limit: int, at: float) -> float | None:

@@ -24,14 +24,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import getpass
 import json
-import os
 import re
 import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -84,14 +81,8 @@ def users_path() -> Path:
 @contextlib.contextmanager
 def _locked() -> Iterator[None]:
     """Exclusive lock for read-modify-write of the users file (CLI and app may race)."""
-    lock_path = users_path().with_suffix(".json.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with config.file_lock(users_path().with_suffix(".json.lock")):
         yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def _read() -> dict[str, dict[str, Any]]:
@@ -103,19 +94,8 @@ def _read() -> dict[str, dict[str, Any]]:
 
 
 def _write(users: dict[str, dict[str, Any]]) -> None:
-    path = users_path()
-    fd, tmp = tempfile.mkstemp(prefix=".users-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"version": 1, "users": users}, fh, indent=2, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    text = json.dumps({"version": 1, "users": users}, indent=2, sort_keys=True)
+    config.write_atomic(users_path(), text, durable=True)
 
 
 def _to_user(record: dict[str, Any]) -> User:
