@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from dashboard import config, pii, roles, store
+from dashboard import config, pii, register, roles, store
 from dashboard import mapping as mapping_mod
 
 if TYPE_CHECKING:  # heavy to import; a CSV import from the command line needs neither
@@ -621,9 +621,14 @@ def _load_xlsx(
     rows: Iterable[workbook.Row] | None = None,
 ) -> _Source:
     """One sheet (the first unless named) through `workbook` (limits, a reader process
-    that cannot take this one down); header = its first non-empty row; row numbers as the
-    spreadsheet shows. `book`: a workbook already open (one reader for all its sheets).
-    `rows`: the sheet's rows already being read (its first rows looked at for a register)."""
+    that cannot take this one down); row numbers as the spreadsheet shows them.
+    `book`: a workbook already open (one reader for all its sheets). `rows`: the sheet's
+    rows already being read (its first rows looked at for a register).
+
+    The header is the first of the first 20 non-empty rows that names two or more
+    columns the import knows (else the first non-empty row): title rows above it are
+    skipped, as are blank rows and total rows (`JUMLAH`, `TOTAL`); all are counted for
+    the summary, not quarantined."""
     import pyarrow as pa
 
     from dashboard import workbook
@@ -632,6 +637,28 @@ def _load_xlsx(
     width = 0
     columns: list[list[str | None]] = []
     row_numbers: list[int] = []
+    above: list[tuple[int, list[str | None]]] = []  # non-empty rows until the header is known
+    skipped = {"title row": 0, "blank row": 0, "total row": 0}
+    previous: int | None = None  # the reader leaves blank rows out: count the gaps
+
+    def add(number: int, cells: list[str | None]) -> None:
+        if _is_total_row(cells):
+            skipped["total row"] += 1
+            return
+        row_numbers.append(number)
+        for i in range(width):
+            columns[i].append(cells[i] if i < len(cells) else None)
+
+    def choose_header() -> None:
+        nonlocal header, width, columns
+        pick = next((i for i, (_, c) in enumerate(above) if _known_names(c) >= 2), 0)
+        header = [c or "" for c in above[pick][1]]
+        width = len(header)
+        columns = [[] for _ in range(width)]
+        skipped["title row"] = pick
+        for number, cells in above[pick + 1 :]:
+            add(number, cells[:width])
+
     try:
         with contextlib.ExitStack() as stack:
             if rows is None:
@@ -641,15 +668,18 @@ def _load_xlsx(
             for number, values in rows:
                 cells = [_cell_text(c) for c in (values if header is None else values[:width])]
                 if not any(cells):
-                    continue  # empty rows at the end of a sheet are formatting, not data
+                    continue  # blank and trailing empty rows are formatting, not data
+                if previous is not None:
+                    skipped["blank row"] += number - previous - 1
+                previous = number
                 if header is None:
-                    header = [c or "" for c in cells]
-                    width = len(header)
-                    columns = [[] for _ in range(width)]
+                    above.append((number, cells))
+                    if _known_names(cells) >= 2 or len(above) >= _HEADER_SEARCH_ROWS:
+                        choose_header()
                     continue
-                row_numbers.append(number)
-                for i in range(width):
-                    columns[i].append(cells[i] if i < len(cells) else None)
+                add(number, cells)
+            if header is None and above:
+                choose_header()
     except workbook.WorkbookError as exc:
         raise IngestError(str(exc)) from None
     if header is None:
@@ -663,7 +693,28 @@ def _load_xlsx(
     casts = ", ".join(f"c{i}" for i in range(width))
     con.execute(f"CREATE TABLE src AS SELECT row_no, row_no AS rid, {casts} FROM arrow_in")  # noqa: S608 - c0..cN
     con.unregister("arrow_in")
-    return _Source(header=header, rows_rejected=[], content_hash=content_hash or _file_hash(path))
+    return _Source(
+        header=header,
+        rows_rejected=[],
+        content_hash=content_hash or _file_hash(path),
+        skipped=register.skipped_text(skipped),
+    )
+
+
+#: How far down a sheet the header may be (title rows above it: CONTRACT 1.5).
+_HEADER_SEARCH_ROWS = 20
+_KNOWN_NAMES = frozenset(_lookup("requests")) | frozenset(_lookup("appointments"))
+
+
+def _known_names(cells: Sequence[str | None]) -> int:
+    """How many cells are column names the import knows (a header row has several)."""
+    return sum(1 for c in cells if c and _norm_header(c) in _KNOWN_NAMES)
+
+
+def _is_total_row(cells: Sequence[str | None]) -> bool:
+    """A `JUMLAH`/`TOTAL` row under a table: its first filled cell says so."""
+    first = next((c for c in cells if c), "")
+    return _norm_header(first).startswith(register.TOTAL_WORDS)
 
 
 @dataclass
@@ -1581,7 +1632,7 @@ def _import_sheet(
 ) -> list[ImportResult]:
     """One sheet: a register (told, or seen in its first rows) as its two parts, else one
     log. The sheet is read once: its first rows are looked at, then read on from there."""
-    from dashboard import register, workbook
+    from dashboard import workbook
 
     rows = book.rows(sheet)
     try:
@@ -1616,7 +1667,6 @@ def _wants_register(
         return True
     if kind is not None or columns is not None:
         return False
-    from dashboard import register
 
     rows = head()
     if not register.is_register(rows):
@@ -1632,7 +1682,6 @@ _CONTROL_CHARS = dict.fromkeys(_CONTROL_BYTES)
 def _csv_rows(path: Path, head: bool = False) -> list[tuple[int, list[str]]]:
     """A register saved as CSV as (row number, cells): UTF-8 (BOM or not), else
     Windows-1252. `head`: only the first 64 KiB, to tell whether it is a register."""
-    from dashboard import register
 
     with path.open("rb") as fh:
         data = fh.read(1 << 16) if head else fh.read()
@@ -1667,8 +1716,6 @@ def _ingest_register(
     warning counts then do not see the register's new requests.
     """
     import pyarrow as pa
-
-    from dashboard import register
 
     try:
         reg = register.read(rows, label)

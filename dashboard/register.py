@@ -180,7 +180,8 @@ ACCEPTED_WORDS = (
 # still goes to the appointments part, where the missing date is reported.
 _NEEDS_DATE = ("recorded", "rejected", "no_show", "rescheduled")
 
-_TOTAL_WORDS = ("jumlah", "total", "jml", "grand_total")
+#: what the first cell of a total row starts with (normalised)
+TOTAL_WORDS = ("jumlah", "total", "jml", "grand_total")
 _SERIAL_TEXT = re.compile(r"\d{5}(?:[.,]\d+)?")
 # Excel serials 20000-80000 are 1954-2119: a register's dates, never a row count.
 _SERIAL_MIN, _SERIAL_MAX = 20_000, 80_000
@@ -223,9 +224,12 @@ class Register:
 
     def skipped_text(self) -> str:
         """`3 title rows, 1 blank row, 1 total row` (empty when nothing was skipped)."""
-        return ", ".join(
-            f"{n} {what if n == 1 else _PLURAL[what]}" for what, n in self.skipped.items()
-        )
+        return skipped_text(self.skipped)
+
+
+def skipped_text(counts: dict[str, int]) -> str:
+    """`{"title row": 3, "total row": 1}` -> `3 title rows, 1 total row` (zeros left out)."""
+    return ", ".join(f"{n} {what if n == 1 else _PLURAL[what]}" for what, n in counts.items() if n)
 
 
 _PLURAL = {
@@ -511,7 +515,7 @@ def read(rows: Iterable[tuple[int, Sequence[Any]]], label: str = "the sheet") ->
     for number, cells in body:
         texts = _names(cells)
         first = next(t for t in texts if t)
-        if any(norm_header(first).startswith(w) for w in _TOTAL_WORDS):
+        if any(norm_header(first).startswith(w) for w in TOTAL_WORDS):
             skip("total row")
             after_total = True
             continue

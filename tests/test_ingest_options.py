@@ -193,3 +193,40 @@ def test_a_workbook_with_no_log_anywhere_is_refused_whole(home: Path, tmp_path: 
     (line,) = done.stderr.strip().splitlines()
     assert "no sheet holds a requests or appointments log" in line
     assert not config.db_path().exists() or _count("imports") == 0
+
+
+def test_a_log_sheet_under_title_rows_is_found_and_the_total_row_skipped(
+    home: Path, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Juni"
+    sheet.append(["DAFTAR PERMOHONAN KTP-EL"])
+    sheet.append(["DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL KAB. BALANGAN"])
+    sheet.append(["BULAN JUNI 2020"])
+    sheet.append([])
+    # The contract's names (a register's `ID Permohonan, Waktu Masuk, Kanal` would make
+    # it a register; tests/test_register.py covers that).
+    sheet.append(["request_id", "received_at", "channel", "Nama"])  # row 5
+    sheet.append(["T1", "08/06/2020 08.00", "WA", "Siti"])  # row 6
+    sheet.append(["T2", "31/06/2020 08.00", "WA", "Budi"])  # row 7: no 31 June
+    sheet.append(["T3", "09/06/2020 08.00", "Datang langsung", "Ani"])  # row 8
+    sheet.append(["JUMLAH", 3])  # row 9
+    path = tmp_path / "permohonan.xlsx"
+    book.save(path)
+    done = run_process(home, "ingest", str(path))
+    assert done.returncode == 0, done.stderr
+    # Hand count: rows 6-8 are data (T2 quarantined); rows 1-3 titles, row 4 blank,
+    # row 9 the total.
+    line = done.stdout.strip().splitlines()[0]
+    assert "read 3, inserted 2, updated 0, unchanged 0, quarantined 1" in line
+    assert "skipped: 3 title rows, 1 blank row, 1 total row" in line
+    assert "ignored: Nama" in line
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT row_number, column_name FROM quarantine").fetchall() == [
+            (7, "received_at")
+        ]
+        assert con.execute("SELECT request_id, source_row FROM requests ORDER BY 1").fetchall() == [
+            ("T1", 6),
+            ("T3", 8),
+        ]
