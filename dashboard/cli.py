@@ -1,7 +1,8 @@
 """`python -m dashboard ...`: the command line for scripts, nightly jobs and analysts.
 
 The commands and their options are those of CONTRACT.md section 5 plus `init` (the
-first-run set-up `make run` calls) and `backup`/`restore` (dashboard/backup.py). Every failure is one line on stderr (`error: ...`)
+first-run set-up `make run` calls), `backup`/`restore` (dashboard/backup.py) and
+`template` (blank workbooks to fill in, dashboard/templates.py). Every failure is one line on stderr (`error: ...`)
 and a non-zero exit, never a traceback: a nightly job's log should say what to fix.
 
 Import cost matters: `export daily` is benchmarked against a bare Python process that
@@ -411,6 +412,49 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise CliError(f"--out {args.out}: name the file .xlsx (it is an Excel workbook)")
+    if out.is_dir():
+        raise CliError(f"--out {args.out} is a folder; name a file")
+    if out.exists() and not args.force:
+        raise CliError(f"{args.out} exists already; use --force to replace it")
+    if not out.resolve().parent.is_dir():
+        raise CliError(f"--out {args.out}: the folder {out.parent} does not exist")
+    from dashboard import templates
+
+    names = _store_kecamatan()
+    data = templates.build(args.kind, names)
+    tmp = out.with_name(out.name + ".part")
+    # Written beside the target and renamed: no half-written workbook under its name.
+    tmp.write_bytes(data)
+    os.replace(tmp, out)
+    listed = f"{len(names)} kecamatan in its list" if names else "no kecamatan list"
+    print(f"wrote the {args.kind} template to {args.out} ({listed})")
+    return EXIT_OK
+
+
+def _store_kecamatan() -> list[str]:
+    """The store's kecamatan for the template's drop-down, read-only; none when there is
+    no store yet. A store that cannot be read costs the list, not the template."""
+    from dashboard import config
+
+    if not config.db_path().is_file():
+        return []
+    try:
+        from dashboard import queries, store
+
+        with store.connect(read_only=True, timeout=10) as con:
+            return queries.kecamatan_names(con)
+    except Exception as exc:  # noqa: BLE001 - the template is useful without the list
+        print(
+            f"note: no kecamatan list: the store could not be read ({_describe(exc)})",
+            file=sys.stderr,
+        )
+        return []
+
+
 def _banner(title: str, lines: list[str]) -> None:
     rule = "=" * 72
     print("\n".join([rule, title, *lines, rule]), flush=True)
@@ -634,6 +678,27 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
     )
     p.add_argument("file", metavar="FILE", help="a backup-*.zip made by `backup`")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "template",
+        help="a blank Excel template (templat) to fill in and import: requests, "
+        "appointments or register",
+        description=(
+            "Writes a blank .xlsx workbook that imports as it is: the header the import "
+            "knows (Indonesian names), drop-down lists of the accepted words (and of the "
+            "kecamatan already in the store, if any), date and text formats, and a "
+            "Petunjuk sheet explaining each column. Refuses to replace an existing file "
+            "unless --force."
+        ),
+    )
+    p.add_argument(
+        "kind",
+        choices=KINDS,
+        help="requests (permohonan), appointments (jadwal) or register (buku register)",
+    )
+    p.add_argument("--out", required=True, metavar="FILE", help="where to write it (.xlsx)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.set_defaults(func=cmd_template)
     return parser
 
 

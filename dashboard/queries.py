@@ -621,3 +621,18 @@ def store_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "kecamatan": [(str(k), str(label)) for k, label in kecamatan],
         "services": [str(s) for (s,) in services],
     }
+
+
+_KECAMATAN_NAMES_SQL = """
+SELECT mode(kecamatan) AS kecamatan
+FROM requests WHERE kecamatan_key IS NOT NULL AND kecamatan_key <> ''
+GROUP BY kecamatan_key ORDER BY kecamatan_key LIMIT $limit
+"""
+
+
+def kecamatan_names(con: duckdb.DuckDBPyConnection, limit: int = 500) -> list[str]:
+    """The kecamatan the store's requests name, one spelling each (the one used most, as
+    the sidebar's filter shows it), sorted: for the drop-down of the import templates
+    (dashboard/templates.py). Read-only; at most `limit`."""
+    rows = con.execute(_KECAMATAN_NAMES_SQL, {"limit": _check_limit(limit)}).fetchall()
+    return [str(name) for (name,) in rows]
