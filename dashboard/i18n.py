@@ -760,17 +760,21 @@ register(
         "dq.upload": ("Impor file log", "Import a log file"),
         "dq.upload.caption": (
             "CSV, XLSX (setiap lembar diimpor sendiri-sendiri) atau Parquet, berisi log "
-            "permohonan atau log jadwal. Jenisnya dikenali dari judul kolom. Mengimpor "
-            "file yang sama lagi tidak mengubah apa pun.",
+            "permohonan, log jadwal atau buku register. Jenisnya dikenali dari judul kolom. "
+            "Periksa dulu: pilih lembar, petakan kolom yang tidak dikenali, lihat "
+            "pratinjaunya, lalu simpan. Mengimpor file yang sama lagi tidak mengubah apa pun.",
             "CSV, XLSX (every sheet is imported on its own) or Parquet holding the "
-            "requests log or the appointments log. Its kind is recognised from the column "
-            "headers. Importing the same file again changes nothing.",
+            "requests log, the appointments log or a register. Its kind is recognised from "
+            "the column headers. Check it first: pick the sheets, map the columns not "
+            "recognised, see the preview, then save. Importing the same file again changes "
+            "nothing.",
         ),
         "dq.upload.file": ("File log", "Log file"),
         "dq.upload.kind": ("Jenis log", "Kind of log"),
         "dq.kind.auto": ("Kenali dari judul kolom", "Recognise from the headers"),
         "dq.kind.requests": ("Permohonan", "Requests"),
         "dq.kind.appointments": ("Jadwal", "Appointments"),
+        "dq.kind.register": ("Buku register", "Register"),
         "dq.kind.recorded_before_received": (
             "Direkam sebelum permohonan masuk",
             "Recorded before the request came in",
@@ -779,7 +783,7 @@ register(
             "Datang sebelum permohonan masuk",
             "Checked in before the request came in",
         ),
-        "dq.upload.submit": ("Impor", "Import"),
+        "dq.upload.check": ("Periksa", "Check"),
         "dq.upload.none": ("Pilih file dulu.", "Choose a file first."),
         "dq.upload.progress": ("Mengimpor {name} …", "Importing {name} …"),
         "dq.upload.done": (
@@ -1088,6 +1092,120 @@ register(
             "ke admin (ID: {id})",
             "Something went wrong. Reload the page; if it happens again, give this code to "
             "the admin (ID: {id})",
+        ),
+    }
+)
+
+# ---------------------------------------------------------------- upload flow (data_quality.py)
+register(
+    {
+        "dq.flow.title": ("Memeriksa {name}", "Checking {name}"),
+        "dq.flow.sheet": (
+            "{name}: {rows} baris, {kind}",
+            "{name}: {rows} rows, {kind}",
+        ),
+        "dq.flow.kind_unknown": ("judul kolom belum dikenali", "header not recognised yet"),
+        "dq.flow.not_recognised": (
+            "Judul kolom tidak dikenali (kolom wajib yang belum ditemukan: {missing}).",
+            "Header not recognised (required columns not found: {missing}).",
+        ),
+        "dq.flow.tick_to_map": (
+            "Centang lembar ini untuk memetakan kolomnya.",
+            "Tick this sheet to map its columns.",
+        ),
+        "dq.flow.no_table": (
+            "Tidak ada tabel yang dikenali (lembar kosong atau tanpa judul kolom).",
+            "No recognisable table (an empty sheet, or no header row).",
+        ),
+        "dq.flow.saved_mapping": (
+            "Memakai pemetaan kolom yang disimpan sebelumnya.",
+            "Uses the column mapping saved earlier.",
+        ),
+        "dq.flow.none_ticked": (
+            "Centang setidaknya satu lembar.",
+            "Tick at least one sheet.",
+        ),
+        "dq.flow.map_first": (
+            "Petakan kolom dulu, lalu simpan pemetaannya: {names}",
+            "Map the columns first and save the mapping: {names}",
+        ),
+        "dq.flow.preview": ("Pratinjau", "Preview"),
+        "dq.flow.cancel": ("Batal", "Cancel"),
+        "dq.flow.save": ("Simpan", "Save"),
+        "dq.flow.stale": (
+            "Pilihan lembar atau pemetaan berubah: tekan Pratinjau lagi.",
+            "The sheets or mappings changed: press Preview again.",
+        ),
+        "dq.preview.caption": (
+            "Pratinjau: belum ada yang disimpan. Setiap lembar dihitung sendiri-sendiri; "
+            "tekan Simpan untuk mengimpor persis ini.",
+            "Preview: nothing is saved yet. Each sheet is counted on its own; press Save to "
+            "import exactly this.",
+        ),
+        "dq.preview.progress": ("Memeriksa {name} …", "Checking {name} …"),
+        "dq.preview.title": (
+            "{name} akan diimpor sebagai log {kind}.",
+            "{name} would be imported as the {kind} log.",
+        ),
+        "dq.preview.dates": (
+            "Tanggal data (masuk atau jadwal): {first} sampai {last}.",
+            "Dates in the data (received or scheduled): {first} to {last}.",
+        ),
+        "dq.preview.no_dates": (
+            "Tidak ada baris yang akan dimuat.",
+            "No row would be loaded.",
+        ),
+        "dq.preview.quarantine": (
+            "{n} baris pertama yang akan dikarantina, dengan alasannya:",
+            "The first {n} rows that would be quarantined, with the reasons:",
+        ),
+        "dq.map.title": ("Pemetaan kolom: {name}", "Column mapping: {name}"),
+        "dq.map.caption": (
+            "Pilih arti setiap kolom (usulan sudah terisi). Contoh isinya disamarkan. "
+            "Pemetaan disimpan untuk judul kolom ini, jadi file berikutnya dengan judul "
+            "yang sama, di sini atau lewat baris perintah, dipetakan sama.",
+            "Choose what each column means (proposals filled in). Sample values are masked. "
+            "The mapping is saved for this header, so the next file with the same header, "
+            "here or from the command line, is mapped the same way.",
+        ),
+        "dq.map.kind": ("Jenis log lembar ini", "Kind of log in this sheet"),
+        "dq.map.no_name": ("(kolom tanpa judul)", "(column without a name)"),
+        "dq.map.ignore": ("abaikan", "ignore"),
+        "dq.map.samples": ("Contoh: {samples} · {why}", "Samples: {samples} · {why}"),
+        "dq.map.why.alias": ("nama kolom dikenal", "a known column name"),
+        "dq.map.why.name": ("dari nama kolom", "from the column name"),
+        "dq.map.why.values": ("dari isinya", "from its values"),
+        "dq.map.why.none": ("tidak ada usulan", "no proposal"),
+        "dq.map.save": ("Simpan pemetaan", "Save mapping"),
+        "dq.map.saved": (
+            "Pemetaan untuk {name} disimpan.",
+            "The mapping for {name} was saved.",
+        ),
+        "dq.map.missing": (
+            "Pemetaan belum disimpan: kolom wajib belum dipetakan: {columns}.",
+            "Mapping not saved: required columns not mapped: {columns}.",
+        ),
+        "dq.map.twice": (
+            "Pemetaan belum disimpan: {first} dan {second} sama-sama dipetakan ke {column}.",
+            "Mapping not saved: {first} and {second} are both mapped to {column}.",
+        ),
+        "dq.templates.caption": (
+            "Templat kosong yang langsung dapat diimpor tanpa pemetaan:",
+            "Blank templates that import as they are, with no mapping:",
+        ),
+        "dq.templates.requests": ("Templat permohonan", "Requests template"),
+        "dq.templates.appointments": ("Templat jadwal", "Appointments template"),
+        "dq.templates.register": ("Templat buku register", "Register template"),
+        "dq.mappings": ("Pemetaan kolom tersimpan ({n})", "Saved column mappings ({n})"),
+        "dq.mappings.none": ("Belum ada pemetaan tersimpan.", "No saved mappings yet."),
+        "dq.mappings.item": (
+            "**{kind}**: {header}  \n{by}, {when}",
+            "**{kind}**: {header}  \n{by}, {when}",
+        ),
+        "dq.mappings.remove": ("Hapus", "Remove"),
+        "dq.mappings.removed": (
+            "Pemetaan dihapus: file dengan judul kolom itu akan dipetakan ulang.",
+            "Mapping removed: files with that header will be mapped again.",
         ),
     }
 )

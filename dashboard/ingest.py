@@ -230,6 +230,12 @@ class ImportResult:
     #: rows of a register that are not data and were left out, not quarantined
     #: (`3 title rows, 1 total row`, register.py); empty for the two logs
     skipped: str = ""
+    #: dry runs only, for the upload page's preview: the first quarantined rows
+    #: (`row_number`, `column`, `reason`; reasons mask personal data as quarantine does)
+    preview_quarantine: list[dict[str, Any]] = field(default_factory=list)
+    #: dry runs only: the first and last received (requests) or scheduled (appointments)
+    #: date of the rows that would load; None when none would
+    preview_dates: tuple[date, date] | None = None
 
     def summary_line(self) -> str:
         line = (
@@ -1265,6 +1271,19 @@ def _merge(
     )
     priv.execute("CREATE TEMP VIEW quar_in AS SELECT * FROM memory.main.quar")
     quarantined = int(priv.execute("SELECT count(*) FROM quar").fetchall()[0][0])
+    preview_quarantine: list[dict[str, Any]] = []
+    preview_dates: tuple[date, date] | None = None
+    if dry_run:  # what the upload page shows before anything is written; cheap here
+        preview_quarantine = [
+            {"row_number": n, "column": c, "reason": r}
+            for n, c, r in priv.execute(
+                "SELECT row_number, column_name, reason FROM quar "
+                "ORDER BY row_number NULLS LAST LIMIT 5"
+            ).fetchall()
+        ]
+        day = "received_date" if kind == "requests" else "scheduled_date"
+        first, last = priv.execute(f"SELECT min({day}), max({day}) FROM stage").fetchall()[0]  # noqa: S608 - fixed names
+        preview_dates = (first, last) if first is not None else None
     with store.attached(priv) as con:
         # A dry run raises _Preview at the end: the transaction rolls back, the count stays.
         with contextlib.suppress(_Preview), store.transaction(con):
@@ -1362,6 +1381,8 @@ def _merge(
         warnings=warnings,
         ignored=ignored,
         dry_run=dry_run,
+        preview_quarantine=preview_quarantine,
+        preview_dates=preview_dates,
     )
 
 

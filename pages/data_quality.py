@@ -1,27 +1,38 @@
 """Data quality and imports (staff, admin): load a log file, and see what the imports did.
 
-An upload form (CSV, XLSX or Parquet; the log's kind from its header unless chosen)
-that imports through `ingest.ingest_path` (a workbook sheet by sheet) and shows all five
-numbers of each import (read, inserted, updated, unchanged, quarantined); a refused file
-shows what to fix and changes nothing. Below: the import ledger, the quarantined rows with their reasons
-(filterable, a page at a time), appointments whose request is not known yet, and rows
-that contradict each other. None of this follows the period or the filters: it is
+Loading a file takes two steps (issue 10; the logic is dashboard/upload.py):
+
+1. "Periksa": the file is copied to a private temp folder (kept only while this flow
+   lasts) and looked at: each sheet of a workbook with its rows and a tick box (sheets
+   with no recognisable table unticked, with the reason). A sheet whose header is not
+   (fully) recognised gets a mapping step: each column with its proposed meaning and a
+   few masked sample values; "Simpan pemetaan" saves the mapping for that header, so the
+   next file like it, here or from the command line, is mapped the same way.
+2. The preview (a dry run: everything done, then rolled back) shows per sheet the five
+   numbers, the date range, the ignored columns and the first quarantined rows with
+   their reasons; "Simpan" then imports exactly that, shows the outcome and removes the
+   temp copy. A refused file shows what to fix and changes nothing.
+
+Then the saved mappings (removable), the import ledger, the quarantined rows with their
+reasons (filterable, a page at a time), appointments whose request is not known yet, and
+rows that contradict each other. None of this follows the period or the filters: it is
 about the files, not the days.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, config, i18n, ingest, queries, roles, store, ui
+from dashboard import cache, config, i18n, ingest, queries, roles, store, templates, ui, upload
+from dashboard import mapping as mapping_mod
 from dashboard.i18n import t
 
 ctx = ui.page_setup("data_quality", "data_quality")
@@ -31,71 +42,171 @@ ui.page_header(ctx, caption=t("dq.caption"))
 KINDS = ("", "requests", "appointments")
 PAGE_SIZE = 50
 _LAST_IMPORT = "dq_last_import"
+#: the file being looked at: its staged copy, sheets, mappings chosen, preview
+_FLOW = "dq_flow"
+#: a one-time message after a rerun (a mapping removed)
+_FLASH = "dq_flash"
+#: widget keys that belong to one flow: cleared when it ends
+_FLOW_WIDGETS = ("dq_sheet_", "dq_map_")
 RESULT_NUMBERS = ("rows_read", "inserted", "updated", "unchanged", "quarantined")
 
 
-def _safe_name(name: str) -> str:
-    """The uploaded file's own name without any folder part (it names the temp copy,
-    so ingest's messages speak of the file the person chose)."""
-    base = Path(name or "").name.strip()
-    return base if base not in ("", ".", "..") else "upload"
+def _kind_label(kind: str | None) -> str:
+    return t(f"dq.kind.{kind}") if kind else t("dq.flow.kind_unknown")
 
 
-def import_upload(uploaded, kind: str) -> None:
-    """Save the upload to a private temp folder, import it, remember the outcome.
+def _outcomes(results: list) -> list[dict]:
+    return [
+        {"ok": True, **asdict(r)}
+        if isinstance(r, ingest.ImportResult)
+        else {"ok": True, "skipped": True, "file_name": r.file_name, "reason": r.reason}
+        for r in results
+    ]
 
-    The copy lives under `$DASHBOARD_HOME/tmp` only for the import and is removed
-    whatever happens. A refused file (IngestError) leaves the store as it was.
-    """
-    name = _safe_name(uploaded.name)
-    shown = ui.escape_md(name)  # the name is the uploader's text: never markdown
-    tmp_root = config.home() / "tmp"
-    tmp_root.mkdir(parents=True, exist_ok=True)
-    # Copies left by a server killed mid-import hold raw personal data: remove them.
-    ingest.sweep_stale(tmp_root)
-    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=tmp_root))
-    bar = st.progress(0.0, text=t("dq.upload.progress", name=shown))
+
+def _attempt(
+    name: str, work: Callable[[ingest.Progress], list], *, dry_run: bool
+) -> tuple[list | None, dict | None]:
+    """Run an import (or its preview) under a progress bar: (results, None), or (None, a
+    refused outcome saying what to fix); the store is unchanged on a refusal."""
+    # the name is the uploader's text: never markdown
+    text = t("dq.preview.progress" if dry_run else "dq.upload.progress", name=ui.escape_md(name))
+    bar = st.progress(0.0, text=text)
 
     def progress(fraction: float, _message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=t("dq.upload.progress", name=shown))
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=text)
 
-    outcome: dict
-    outcomes: list[dict] = []
+    message = None
     try:
-        target = folder / name
-        with target.open("wb") as fh:
-            uploaded.seek(0)
-            shutil.copyfileobj(uploaded, fh)
-        # A workbook: every sheet, each its own import (a sheet with no log is skipped).
-        results = ingest.ingest_path(
-            target, kind or None, actor=ctx.actor, display_name=name, progress=progress
-        )
-        outcomes = [
-            {"ok": True, **asdict(r)}
-            if isinstance(r, ingest.ImportResult)
-            else {"ok": True, "skipped": True, "file_name": r.file_name, "reason": r.reason}
-            for r in results
-        ]
-        outcome = outcomes[0]
+        return work(progress), None
     except ingest.IngestError as exc:
         # The reason quotes the file's name and header cells: escaped, shown as text.
-        reason = ui.escape_md(str(exc))
-        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.refused", reason=reason)}
+        message = t("dq.upload.refused", reason=ui.escape_md(str(exc)))
+    except mapping_mod.MappingError as exc:
+        message = t("dq.upload.refused", reason=ui.escape_md(str(exc)))
     except store.StoreBusy:
-        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.busy")}
+        message = t("dq.upload.busy")
     except store.StoreDiskFull:
-        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.disk_full")}
+        message = t("dq.upload.disk_full")
     except roles.PermissionDenied:
-        outcome = {"ok": False, "file_name": name, "message": t("dq.upload.denied")}
+        message = t("dq.upload.denied")
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
         bar.empty()
-    st.session_state[_LAST_IMPORT] = outcomes or [outcome]
-    if outcome["ok"]:
-        # New data: every cached number is stale, and so is what the sidebar drew above
-        # (last import, date range, filter options): clear, then draw the page again.
-        cache.clear()
-        st.rerun()
+    return None, {"ok": False, "file_name": name, "message": message}
+
+
+def end_flow() -> None:
+    """Forget the file being looked at and delete its temp copy."""
+    flow = st.session_state.pop(_FLOW, None)
+    if flow:
+        upload.discard(flow["path"])
+    for key in [k for k in st.session_state if str(k).startswith(_FLOW_WIDGETS)]:
+        del st.session_state[key]
+
+
+def start_flow(uploaded, kind: str) -> None:
+    """Stage the upload and look at it; a refused file ends here with what to fix."""
+    end_flow()  # a new file: the previous one's copy goes
+    st.session_state.pop(_LAST_IMPORT, None)
+    name = upload.safe_name(uploaded.name)
+    path = upload.stage(uploaded, name)
+    try:
+        sheets = upload.look(path)
+    except ingest.IngestError as exc:
+        upload.discard(path)
+        reason = t("dq.upload.refused", reason=ui.escape_md(str(exc)))
+        st.session_state[_LAST_IMPORT] = [{"ok": False, "file_name": name, "message": reason}]
+        return
+    except BaseException:
+        upload.discard(path)
+        raise
+    st.session_state[_FLOW] = {
+        "path": str(path),
+        "name": name,
+        "kind": kind,
+        "book": any(s["sheet"] is not None for s in sheets),
+        "sheets": sheets,
+        "mappings": {},  # sheet index -> {"kind", "choices": {column position: meaning}}
+        "preview": None,
+        "auto_preview": True,
+    }
+
+
+def ticked(flow: dict) -> list[dict]:
+    """The sheets to import: the ticked ones of a workbook, or a file's one table."""
+    if not flow["book"]:
+        return list(flow["sheets"])
+    return [s for s in flow["sheets"] if st.session_state.get(f"dq_sheet_{s['index']}", s["tick"])]
+
+
+def _signature(flow: dict) -> tuple:
+    """What a preview was made for: the sheets and their mappings."""
+    return tuple((s["index"], repr(flow["mappings"].get(s["index"]))) for s in ticked(flow))
+
+
+def _unmapped(flow: dict) -> list[dict]:
+    return [s for s in ticked(flow) if s["needs_mapping"] and s["index"] not in flow["mappings"]]
+
+
+def import_flow(flow: dict, *, dry_run: bool) -> tuple[list | None, dict | None]:
+    """The ticked sheets with their mappings: a preview (dry run) or the import itself;
+    both through the same call, so the preview's numbers are the import's."""
+    path = Path(flow["path"])
+    chosen = ticked(flow)
+
+    def work(progress: ingest.Progress) -> list:
+        mappings: dict[str | None, mapping_mod.ColumnMapping] = {}
+        for sheet in chosen:
+            mapped = flow["mappings"].get(sheet["index"])
+            if mapped:
+                header = upload.raw_header(path, sheet)
+                mappings[sheet["sheet"]] = upload.mapping_for(
+                    mapped["kind"], mapped["choices"], header
+                )
+        return upload.run(
+            path,
+            flow["name"],
+            flow["kind"] or None,
+            actor=ctx.actor,
+            sheets=[s["sheet"] for s in chosen] if flow["book"] else None,
+            mappings=mappings,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+    return _attempt(flow["name"], work, dry_run=dry_run)
+
+
+def make_preview(flow: dict) -> None:
+    """Dry-run the ticked sheets and keep what it would do (or why it cannot)."""
+    if not ticked(flow):
+        flow["preview"] = {"sig": _signature(flow), "error": t("dq.flow.none_ticked")}
+        return
+    unmapped = _unmapped(flow)
+    if unmapped:
+        names = ", ".join(ui.escape_md(s["sheet"] or flow["name"]) for s in unmapped)
+        flow["preview"] = {"sig": _signature(flow), "error": t("dq.flow.map_first", names=names)}
+        return
+    results, refused = import_flow(flow, dry_run=True)
+    flow["preview"] = {
+        "sig": _signature(flow),
+        "outcomes": _outcomes(results) if results is not None else [refused],
+    }
+
+
+def save_flow(flow: dict) -> None:
+    """Import exactly what was previewed, then end the flow and draw the page again."""
+    results, refused = import_flow(flow, dry_run=False)
+    if results is None:
+        # Nothing changed (busy store, full disk...): keep the file so Save can be retried.
+        flow["preview"] = {"sig": _signature(flow), "outcomes": [refused]}
+        return
+    end_flow()
+    st.session_state[_LAST_IMPORT] = _outcomes(results)
+    # New data: every cached number is stale, and so is what the sidebar drew above
+    # (last import, date range, filter options): clear, then draw the page again.
+    cache.clear()
+    st.rerun()
 
 
 def show_outcome(outcome: dict) -> None:
@@ -113,14 +224,11 @@ def show_outcome(outcome: dict) -> None:
             icon=":material/block:",
         )
         return
-    st.success(
-        t(
-            "dq.upload.done",
-            name=ui.escape_md(outcome["file_name"]),
-            kind=t(f"dq.kind.{outcome['kind']}"),
-        ),
-        icon=":material/task_alt:",
-    )
+    name, kind = ui.escape_md(outcome["file_name"]), t(f"dq.kind.{outcome['kind']}")
+    if outcome.get("dry_run"):
+        st.info(t("dq.preview.title", name=name, kind=kind), icon=":material/preview:")
+    else:
+        st.success(t("dq.upload.done", name=name, kind=kind), icon=":material/task_alt:")
     numbers = st.columns(len(RESULT_NUMBERS))
     for column, key in zip(numbers, RESULT_NUMBERS, strict=True):
         column.metric(t(f"dq.result.{key}"), i18n.fmt_int(outcome[key]), border=True)
@@ -131,12 +239,36 @@ def show_outcome(outcome: dict) -> None:
             warnings=i18n.fmt_int(outcome["warnings"]),
         )
     )
-    if outcome["quarantined"]:
+    if outcome.get("dry_run"):
+        dates = outcome.get("preview_dates")
+        st.caption(
+            t("dq.preview.dates", first=i18n.fmt_date(dates[0]), last=i18n.fmt_date(dates[1]))
+            if dates
+            else t("dq.preview.no_dates")
+        )
+    elif outcome["quarantined"]:
         st.caption(t("dq.result.quarantine_hint"))
     if outcome.get("ignored"):
         # Header cells come from the file: shown as text, never as a link or an image.
         names = ", ".join(ui.escape_md(name) for name in outcome["ignored"])
         st.caption(t("dq.result.ignored", names=names))
+    if outcome.get("dry_run") and outcome.get("preview_quarantine"):
+        st.caption(t("dq.preview.quarantine", n=i18n.fmt_int(len(outcome["preview_quarantine"]))))
+        # A table shows cells as text (no markdown); the reasons mask personal data.
+        first = pd.DataFrame(
+            outcome["preview_quarantine"], columns=["row_number", "column", "reason"]
+        )
+        st.dataframe(
+            first.rename(
+                columns={
+                    "row_number": t("dq.col.row_number"),
+                    "column": t("dq.col.column_name"),
+                    "reason": t("dq.col.reason"),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
 def local_table(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -161,6 +293,191 @@ def local_table(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- upload
+def sheet_list(flow: dict) -> None:
+    """Each sheet of a workbook with its rows and a tick box; a file's one table as a line."""
+    for sheet in flow["sheets"]:
+        label = t(
+            "dq.flow.sheet",
+            name=ui.escape_md(sheet["sheet"] or flow["name"]),
+            rows=i18n.fmt_int(sheet["rows"]),
+            kind=_kind_label(sheet["kind"] if sheet["recognised"] else None),
+        )
+        on = True
+        if flow["book"]:
+            on = st.checkbox(label, value=sheet["tick"], key=f"dq_sheet_{sheet['index']}")
+        else:
+            st.markdown(label)
+        if not sheet["recognised"] and sheet["needs_mapping"]:
+            missing = ", ".join(sheet["missing"]) or "–"
+            hint = "" if on else " " + t("dq.flow.tick_to_map")
+            st.caption(t("dq.flow.not_recognised", missing=missing) + hint)
+        elif not sheet["recognised"]:
+            st.caption(t("dq.flow.no_table"))
+        elif sheet["saved"]:
+            st.caption(t("dq.flow.saved_mapping"))
+
+
+def mapping_step(flow: dict, sheet: dict) -> None:
+    """Each column with its proposed meaning and masked samples; saved for the header."""
+    i = sheet["index"]
+    with st.container(border=True):
+        st.markdown(f"**{t('dq.map.title', name=ui.escape_md(sheet['sheet'] or flow['name']))}**")
+        st.caption(t("dq.map.caption"))
+        done = flow["mappings"].get(i)
+        default_kind = done["kind"] if done else sheet["kind"]
+        kinds = list(upload.MAPPABLE)
+        kind = st.selectbox(
+            t("dq.map.kind"),
+            options=kinds,
+            index=kinds.index(default_kind) if default_kind in kinds else 0,
+            format_func=_kind_label,
+            key=f"dq_map_kind_{i}",
+        )
+        proposal = sheet["proposals"][kind]
+        # "" stands for "ignore": a None option reads as "nothing chosen" to a selectbox
+        options = ["", *ingest.INPUT_COLUMNS[kind]]
+        choices: dict[int, str | None] = {}
+        with st.form(f"dq_map_form_{i}"):
+            for j, column in enumerate(proposal["columns"]):
+                same_kind = bool(done) and done["kind"] == kind
+                meaning = done["choices"].get(j) if same_kind else column["meaning"]
+                left, right = st.columns([2, 3])
+                picked = left.selectbox(
+                    ui.escape_md(column["header"]) or t("dq.map.no_name"),
+                    options=options,
+                    index=options.index(meaning) if meaning in options else 0,
+                    format_func=lambda c: c or t("dq.map.ignore"),
+                    key=f"dq_map_{i}_{kind}_{j}",
+                )
+                choices[j] = picked or None
+                samples = ", ".join(ui.escape_md(v) for v in column["samples"] if v) or "–"
+                why_key = f"dq.map.why.{column['why']}"
+                why = t(why_key) if why_key in i18n.STRINGS else ui.escape_md(column["why"])
+                right.caption(t("dq.map.samples", samples=samples, why=why))
+            save = st.form_submit_button(t("dq.map.save"), key=f"dq_map_save_{i}")
+        if not save:
+            return
+        if not ctx.actor.can("import"):  # the server re-checks; mapping.save does too
+            st.error(t("dq.upload.denied"), icon=":material/lock:")
+            return
+        shown = [c["header"] for c in proposal["columns"]]
+        problem = upload.check_choices(kind, choices, shown)
+        if problem:
+            code, values = problem
+            st.error(
+                t(f"dq.map.{code}", **{k: ui.escape_md(v) for k, v in values.items()}),
+                icon=":material/rule:",
+            )
+            return
+        try:
+            upload.save_mapping(
+                kind, choices, upload.raw_header(Path(flow["path"]), sheet), actor=ctx.actor
+            )
+        except mapping_mod.MappingError as exc:
+            st.error(ui.escape_md(str(exc)), icon=":material/rule:")
+            return
+        except roles.PermissionDenied:
+            st.error(t("dq.upload.denied"), icon=":material/lock:")
+            return
+        flow["mappings"][i] = {"kind": kind, "choices": choices}
+        flow["notice"] = t("dq.map.saved", name=ui.escape_md(sheet["sheet"] or flow["name"]))
+        flow["auto_preview"] = True
+        st.rerun()
+
+
+def show_flow(flow: dict) -> None:
+    """The file being looked at: its sheets, the mapping steps, the preview, Save."""
+    with st.container(border=True):
+        st.markdown(f"**{t('dq.flow.title', name=ui.escape_md(flow['name']))}**")
+        if flow.get("notice"):
+            st.success(flow.pop("notice"), icon=":material/save:")
+        sheet_list(flow)
+        for sheet in ticked(flow):
+            if sheet["needs_mapping"]:
+                mapping_step(flow, sheet)
+        if flow.pop("auto_preview", False) and ticked(flow) and not _unmapped(flow):
+            make_preview(flow)
+        left, right = st.columns(2)
+        if left.button(t("dq.flow.preview"), key="dq_preview", icon=":material/preview:"):
+            make_preview(flow)
+        if right.button(t("dq.flow.cancel"), key="dq_cancel", icon=":material/close:"):
+            end_flow()
+            st.rerun()
+        preview = flow.get("preview")
+        if preview is None:
+            return
+        if preview["sig"] != _signature(flow):
+            st.caption(t("dq.flow.stale"))
+            return
+        if preview.get("error"):
+            st.warning(preview["error"], icon=":material/rule:")
+            return
+        st.caption(t("dq.preview.caption"))
+        for outcome in preview["outcomes"]:
+            show_outcome(outcome)
+        if all(o["ok"] for o in preview["outcomes"]):
+            with st.form("dq_save_form", border=False):
+                save = st.form_submit_button(
+                    t("dq.flow.save"), type="primary", key="dq_save", icon=":material/save:"
+                )
+            if save:
+                if not ctx.actor.can("import"):
+                    st.error(t("dq.upload.denied"), icon=":material/lock:")
+                else:
+                    save_flow(flow)
+
+
+def templates_row() -> None:
+    """Blank workbooks an office fills in and imports with no mapping step."""
+    st.caption(t("dq.templates.caption"))
+    names = cache.call(queries.kecamatan_names)
+    buttons = st.columns(len(templates.KINDS))
+    for column, kind in zip(buttons, templates.KINDS, strict=True):
+        column.download_button(
+            t(f"dq.templates.{kind}"),
+            data=templates.build(kind, names),
+            file_name=templates.FILE_NAMES[kind],
+            mime=templates.MIME,
+            icon=":material/download:",
+            key=f"dq_template_{kind}",
+        )
+
+
+def saved_mappings() -> None:
+    """The mappings saved for headers (used by the page and the command line), each
+    removable; the remove re-checks the role (`mapping.remove` does too)."""
+    saved = mapping_mod.list_saved()
+    with st.expander(t("dq.mappings", n=i18n.fmt_int(len(saved))), icon=":material/schema:"):
+        if flash := st.session_state.pop(_FLASH, None):
+            st.success(flash, icon=":material/delete:")
+        if not saved:
+            st.caption(t("dq.mappings.none"))
+        tz = ZoneInfo(config.office_tz())
+        for item in saved:
+            try:
+                when = i18n.fmt_datetime(datetime.fromisoformat(item.saved_at).astimezone(tz))
+            except ValueError:
+                when = "–"
+            text, button = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(
+                t(
+                    "dq.mappings.item",
+                    kind=_kind_label(item.kind),
+                    header=", ".join(ui.escape_md(h) for h in item.header) or "–",
+                    by=ui.escape_md(item.saved_by),
+                    when=when,
+                )
+            )
+            if button.button(t("dq.mappings.remove"), key=f"dq_rm_{item.fingerprint}"):
+                try:
+                    mapping_mod.remove(item.fingerprint, actor=ctx.actor)
+                except roles.PermissionDenied:
+                    st.error(t("dq.upload.denied"), icon=":material/lock:")
+                    continue
+                st.session_state[_FLASH] = t("dq.mappings.removed")
+                st.rerun()
+
+
 st.subheader(t("dq.upload"))
 if not ctx.actor.can("import"):
     st.info(t("dq.upload.denied"), icon=":material/lock:")
@@ -176,14 +493,18 @@ else:
             format_func=lambda k: t(f"dq.kind.{k or 'auto'}"),
             key="dq_upload_kind",
         )
-        submitted = st.form_submit_button(t("dq.upload.submit"), type="primary")
+        submitted = st.form_submit_button(t("dq.upload.check"), type="primary", key="dq_check")
     if submitted:
         if uploaded is None:
             st.warning(t("dq.upload.none"), icon=":material/upload_file:")
         else:
-            import_upload(uploaded, kind)
+            start_flow(uploaded, kind)
     for last in st.session_state.get(_LAST_IMPORT, ()):
         show_outcome(last)
+    if _FLOW in st.session_state:
+        show_flow(st.session_state[_FLOW])
+    templates_row()
+    saved_mappings()
 
 # ---------------------------------------------------------------- ledger
 history = cache.call(queries.import_history, 200)

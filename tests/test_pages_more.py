@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, roles, store, users
 from tests.test_queries import build_small_store
+from tests.upload_steps import check, check_and_save
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "rahasia-123"
@@ -298,8 +299,8 @@ R24,,wa,ktp_el,Awayan
 
 
 def _submit(at: AppTest, name: str, content: bytes) -> AppTest:
-    at.file_uploader(key="dq_upload_file").set_value((name, content, "text/csv"))
-    return at.button(key="FormSubmitter:dq_upload-Impor").click().run()
+    """Check the file, then save what the preview shows (the two-step upload)."""
+    return check_and_save(at, name, content)
 
 
 def test_upload_imports_and_shows_the_five_numbers(small_store: Path) -> None:
@@ -335,7 +336,7 @@ def test_upload_imports_and_shows_the_five_numbers(small_store: Path) -> None:
     ("name", "content", "fix"),
     [
         ("kosong.csv", b"", "kosong.csv is empty"),
-        ("salah.csv", b"nama,alamat\nAni,Paringin\n", "salah.csv"),
+        ("dua.csv", b"request_id,received_at,Kanal,kanal\nR1,2020-06-08,wa,wa\n", "twice"),
     ],
 )
 def test_refused_upload_shows_what_to_fix_and_changes_nothing(
@@ -359,7 +360,7 @@ def test_refused_upload_shows_what_to_fix_and_changes_nothing(
 
 def test_submit_without_a_file_asks_for_one(small_store: Path) -> None:
     at = open_page("data_quality", "admin")
-    at.button(key="FormSubmitter:dq_upload-Impor").click().run()
+    at.button(key="dq_check").click().run()
     assert "Pilih file dulu." in texts(at, "warning")
 
 
@@ -402,7 +403,7 @@ def test_first_upload_into_an_empty_store_refreshes_the_sidebar(accounts: Path) 
     assert "permohonan_juni.csv diimpor" in texts(at, "success")
 
 
-def test_upload_of_a_workbook_imports_every_sheet_and_reports_the_skipped(
+def test_upload_of_a_workbook_imports_every_recognised_sheet_and_names_the_others(
     small_store: Path,
 ) -> None:
     import io
@@ -421,16 +422,21 @@ def test_upload_of_a_workbook_imports_every_sheet_and_reports_the_skipped(
     juli.append(["W3", "2020-07-01 09:00", "walk-in"])
     data = io.BytesIO()
     book.save(data)
-    at = open_page("data_quality", "staff")
-    at.file_uploader(key="dq_upload_file").set_value(
-        ("jadwal.xlsx", data.getvalue(), "application/octet-stream")
-    )
-    at = at.button(key="FormSubmitter:dq_upload-Impor").click().run()
+    at = check(open_page("data_quality", "staff"), "jadwal.xlsx", data.getvalue(), "x/y")
     assert not at.exception
+    # Every sheet with its rows; the one with no log is left unticked, with the reason.
+    boxes = {c.label: c.value for c in at.checkbox}
+    assert boxes == {
+        "Juni: 1 baris, Permohonan": True,
+        "Catatan: 0 baris, judul kolom belum dikenali": False,
+        "Juli: 2 baris, Permohonan": True,
+    }
+    assert "Judul kolom tidak dikenali" in texts(at, "caption")
+    at = at.button(key="dq_save").click().run()
     success = texts(at, "success")
     assert "jadwal.xlsx \\[Juni\\] diimpor sebagai log Permohonan" in success
     assert "jadwal.xlsx \\[Juli\\] diimpor sebagai log Permohonan" in success
-    assert "jadwal.xlsx \\[Catatan\\] dilewati" in texts(at, "info")
+    assert "Catatan" not in success + texts(at, "info")
     read = [m.value for m in at.metric if m.label == "Baris dibaca"]
     assert read == ["1", "2"]
     with store.connect() as con:

@@ -30,6 +30,7 @@ from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
 from dashboard import exports, metrics, roles, store, users
+from tests.upload_steps import check_and_save
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = roles.Actor.cli("tester")
@@ -191,8 +192,7 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _upload(at: AppTest, name: str, content: bytes, mime: str) -> AppTest:
-    at.file_uploader(key="dq_upload_file").set_value((name, content, mime))
-    return at.button(key="FormSubmitter:dq_upload-Impor").click().run()
+    return check_and_save(at, name, content, mime)  # check, then save what it previews
 
 
 def _page_text(at: AppTest) -> str:

@@ -338,6 +338,7 @@ def test_upload_page_names_the_ignored_columns_as_plain_text(
     from streamlit.testing.v1 import AppTest
 
     from dashboard import users
+    from tests.upload_steps import check_and_save
 
     monkeypatch.setenv("DASHBOARD_TESTING", "1")
     users.add("petugas", name="Petugas", role="staff", password="rahasia-123", actor=ADMIN)
@@ -349,10 +350,7 @@ def test_upload_page_names_the_ignored_columns_as_plain_text(
     content = (
         f"{REQ},[klik](http://x.test),![foto](http://x.test/a.png),No. KK 6308 0112 3456 0001\n"
     )
-    at.file_uploader(key="dq_upload_file").set_value(
-        ("r.csv", (content + "R1,2020-06-08,wa,a,b,c\n").encode(), "text/csv")
-    )
-    at = at.button(key="FormSubmitter:dq_upload-Impor").click().run()
+    at = check_and_save(at, "r.csv", (content + "R1,2020-06-08,wa,a,b,c\n").encode())
     assert not at.exception
     [caption] = [str(c.value) for c in at.caption if "Kolom yang tidak dipakai" in str(c.value)]
     assert "](" not in caption.replace("\\]\\(", "")  # no link, no image

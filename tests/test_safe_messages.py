@@ -58,7 +58,8 @@ def _markdown_has_no_live_markup(body: str) -> None:
 @pytest.mark.usefixtures("small_store")
 def test_a_crafted_file_name_shows_as_literal_text() -> None:
     name = HOSTILE + ".csv"
-    at = _submit(open_page("data_quality", "staff"), name, b"nama,alamat\nAni,Paringin\n")
+    # refused when checked (a column named twice): the error quotes the name
+    at = _submit(open_page("data_quality", "staff"), name, b"nama,Nama\nAni,Ani\n")
     assert not at.exception
     body = at.error[0].proto.body
     assert ui.escape_md(name) in body
