@@ -31,11 +31,13 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
 
-from dashboard import capacity, ingest, store
+from dashboard import capacity, config, ingest, store
 from dashboard.roles import Actor
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures"
@@ -264,3 +266,21 @@ def run_cli(*args: str) -> bytes:
         check=True,
     )
     return done.stdout
+
+
+def run_process(
+    home: Path, *args: str, stdin: str | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess:
+    """`python -m dashboard ARGS` as a real subprocess with `DASHBOARD_HOME=home`: what a
+    shell or a nightly job sees (exit status, stdout and stderr as text)."""
+    env = {**os.environ, "DASHBOARD_HOME": str(home)}
+    env.pop("DASHBOARD_DEBUG", None)  # a traceback instead of the one line would hide bugs
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=config.PROJECT_ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import cli, config, store
+from tests.fixtures import run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,20 +59,6 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def run_process(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DASHBOARD_HOME": str(home)}
-    env.pop("DASHBOARD_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def write_logs(folder: Path) -> tuple[Path, Path]:

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from dashboard import cli, config, mapping, roles, store
-from tests.test_cli import run_process
+from tests.fixtures import run_process
 
 STAFF = roles.Actor(username="petugas", role="staff")
 

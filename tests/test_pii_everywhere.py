@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
 import re
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -30,6 +27,7 @@ from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
 from dashboard import exports, metrics, roles, store, users
+from tests.fixtures import run_process
 from tests.upload_steps import check_and_save
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,19 +176,6 @@ def requests_xlsx(p: Planter, series: int) -> bytes:
 # ------------------------------------------------------------------ running it
 
 
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DASHBOARD_HOME": str(home)}
-    env.pop("DASHBOARD_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
 def _upload(at: AppTest, name: str, content: bytes, mime: str) -> AppTest:
     return check_and_save(at, name, content, mime)  # check, then save what it previews
 
@@ -251,7 +236,7 @@ def test_no_raw_nik_or_phone_anywhere_after_messy_imports(home: Path, tmp_path: 
     for name, content in files.items():
         path = tmp_path / name
         path.write_bytes(content)
-        done = _cli(home, "ingest", str(path), "--user", "malam")
+        done = run_process(home, "ingest", str(path), "--user", "malam")
         outputs += [done.stdout, done.stderr]
         assert done.returncode == 0, done.stderr  # a NUL byte no longer refuses the file
         assert "; ignored: " in done.stdout
@@ -291,7 +276,7 @@ def test_no_raw_nik_or_phone_anywhere_after_messy_imports(home: Path, tmp_path: 
     assert quarantined == 2 * (7 + 4 + 4)
 
     # 3. The exports: the daily file (CLI) and the row exports of both logs.
-    done = _cli(home, "export", "daily", "--start", "2020-06-01", "--end", "2020-06-30")
+    done = run_process(home, "export", "daily", "--start", "2020-06-01", "--end", "2020-06-30")
     assert done.returncode == 0, done.stderr
     outputs += [done.stdout, done.stderr]
     export_texts = []

@@ -11,9 +11,6 @@ rows below; the reasoning is written next to each.
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ import pytest
 
 from dashboard import ingest, metrics, register, store
 from dashboard.roles import Actor
+from tests.fixtures import run_process
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -745,21 +743,8 @@ def test_read_rows_directly() -> None:
 # ---------------------------------------------------------------------------- CLI
 
 
-def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DASHBOARD_HOME": str(home)}
-    env.pop("DASHBOARD_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
 def test_cli_imports_a_register(home: Path, book: Path) -> None:
-    done = run_cli(home, "ingest", str(book), "--sheet", "Juli")
+    done = run_process(home, "ingest", str(book), "--sheet", "Juli")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith(
@@ -772,13 +757,13 @@ def test_cli_imports_a_register(home: Path, book: Path) -> None:
     assert len(lines) == 2
     db = home / "dashboard.duckdb"
     before = hashlib.sha256(db.read_bytes()).hexdigest()
-    done = run_cli(home, "ingest", str(book), "--dry-run")
+    done = run_process(home, "ingest", str(book), "--dry-run")
     assert done.returncode == 0, done.stderr
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert f"{book} [Juni] (requests): read 8, inserted 6," in done.stdout
     assert f"{book} [Juli] (requests): read 5, inserted 0, updated 0, unchanged 4," in (done.stdout)
     assert done.stdout.rstrip().endswith("dry run: nothing was saved")
-    done = run_cli(home, "ingest", str(book), "--kind", "register")
+    done = run_process(home, "ingest", str(book), "--kind", "register")
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 6
     assert f"{book} [Agustus] (appointments): read 2, inserted 2," in done.stdout

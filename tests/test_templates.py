@@ -11,10 +11,7 @@ rows put in. Every expected count is counted by hand from the rows written next 
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import sys
 import time
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,6 +25,7 @@ from openpyxl.workbook.workbook import Workbook
 from dashboard import cli, ingest, pii, queries, register, store, templates
 from dashboard.mapping import norm_header
 from dashboard.roles import Actor
+from tests.fixtures import run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = Actor.cli("tester")
@@ -790,26 +788,13 @@ def test_kecamatan_names_one_spelling_each(home: Path, tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- the command line
 
 
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DASHBOARD_HOME": str(home)}
-    env.pop("DASHBOARD_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_cli_writes_a_template_with_the_stores_kecamatan_and_does_not_overwrite(
     home: Path, tmp_path: Path
 ) -> None:
     ingest.ingest_path(_fill(tmp_path, "requests", REQUEST_ROWS, "p.xlsx"), actor=ADMIN)
     out = tmp_path / "templat_register.xlsx"
 
-    done = _cli(home, "template", "register", "--out", str(out))
+    done = run_process(home, "template", "register", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
         f"wrote the register template to {out} (4 kecamatan in its list)"
@@ -819,12 +804,12 @@ def test_cli_writes_a_template_with_the_stores_kecamatan_and_does_not_overwrite(
     assert _rules(book.worksheets[0])["E"].formula1 == KECAMATAN_LIST  # from the store
     written = out.read_bytes()
 
-    again = _cli(home, "template", "register", "--out", str(out))
+    again = run_process(home, "template", "register", "--out", str(out))
     assert again.returncode == 1
     assert again.stderr == f"error: {out} exists already; use --force to replace it\n"
     assert out.read_bytes() == written
 
-    forced = _cli(home, "template", "requests", "--out", str(out), "--force")
+    forced = run_process(home, "template", "requests", "--out", str(out), "--force")
     assert forced.returncode == 0, forced.stderr
     assert [c.value for c in _open(out.read_bytes()).worksheets[0][1]] == HEADERS["requests"]
     assert not list(tmp_path.glob("*.part"))

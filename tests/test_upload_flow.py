@@ -8,9 +8,6 @@ anything, then save exactly that. Saved mappings are listed and can be removed.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from openpyxl import Workbook
 from streamlit.testing.v1 import AppTest
 
 from dashboard import mapping, roles, store
+from tests.fixtures import run_process
 from tests.test_pages_more import (  # noqa: F401 - fixtures used by name
     UPLOAD_CSV,
     accounts,
@@ -76,18 +74,6 @@ def _book(**sheets: list[list[str]]) -> bytes:
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
-
-
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DASHBOARD_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 # ------------------------------------------------------------------ preview, then save
@@ -231,7 +217,7 @@ def test_an_unknown_header_is_mapped_saved_and_used_by_the_command_line(
     # Next month's file with the same header, from the command line, without --mapping.
     later = tmp_path / "loket_juli.csv"
     later.write_text(f"{ODD_HEADER}\nB-9,01/07/2020 08:00,web,Dewi,081299998888\n")
-    done = _cli(home, "ingest", str(later), "--user", "malam")
+    done = run_process(home, "ingest", str(later), "--user", "malam")
     assert done.returncode == 0, done.stderr
     assert "ignored: Nama Pemohon, HP" in done.stdout  # the saved mapping, applied
     with store.connect() as con:
