@@ -282,7 +282,7 @@ MIGRATIONS.append(
     (
         4,
         "ALTER TABLE imports ADD COLUMN ignored VARCHAR[];\n"
-        f"UPDATE quarantine SET raw = {pii.mask_digits_sql('raw')}, "
+        f"UPDATE quarantine SET raw = {pii.mask_digits_sql('raw')}, "  # pii's SQL, no values
         f"reason = {pii.mask_digits_sql('reason')} "
         f"WHERE regexp_matches(raw, '{pii.LONG_RUN_PATTERN}') "
         f"OR regexp_matches(reason, '{pii.LONG_RUN_PATTERN}');",
