@@ -128,29 +128,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 _FIELD_OF = {name: f for f, names in FIELDS.items() for name in names}
 
-REQUEST_COLUMNS = (
-    "request_id",
-    "received_at",
-    "channel",
-    "service",
-    "kecamatan",
-    "phone",
-    "nik",
-    "cancelled_at",
-)
-APPOINTMENT_COLUMNS = (
-    "appointment_id",
-    "request_id",
-    "queue_number",
-    "scheduled_date",
-    "status",
-    "checked_in_at",
-    "temperature_c",
-    "mask",
-    "handwash",
-    "rejection_reason",
-    "recorded_at",
-)
+
+def _columns(kind: str) -> tuple[str, ...]:
+    """The contract's input columns of `kind`, defined once in ingest (which imports this
+    module, hence the import here)."""
+    from dashboard.ingest import INPUT_COLUMNS
+
+    return INPUT_COLUMNS[kind]
+
+
 # register field -> the contract column it fills unchanged (the others are built)
 _REQUEST_PLAIN = {"channel": "channel", "service": "service", "kecamatan": "kecamatan"}
 _REQUEST_PLAIN |= {"phone": "phone", "nik": "nik"}
@@ -489,8 +475,8 @@ def read(rows: Iterable[tuple[int, Sequence[Any]]], label: str = "the sheet") ->
     ]
     has_appointments = "scheduled" in columns
     result = Register(
-        requests=Table(REQUEST_COLUMNS),
-        appointments=Table(APPOINTMENT_COLUMNS),
+        requests=Table(_columns("requests")),
+        appointments=Table(_columns("appointments")),
         has_appointments=has_appointments,
         ignored=ignored,
         skipped={},
@@ -558,7 +544,7 @@ def _data_row(result: Register, columns: dict[str, int], number: int, get: Any) 
     status_text = cell_text(get("status"))
     status, reason, known = _status(status_text)
 
-    request: dict[str, str | None] = {c: None for c in REQUEST_COLUMNS}
+    request: dict[str, str | None] = {c: None for c in _columns("requests")}
     request["received_at"] = received_text
     for f, column in _REQUEST_PLAIN.items():
         request[column] = cell_text(get(f))
@@ -595,7 +581,7 @@ def _data_row(result: Register, columns: dict[str, int], number: int, get: Any) 
     if status == "cancelled":
         request["cancelled_at"] = sched.date().isoformat() if sched else received_text
 
-    appointment: dict[str, str | None] = {c: None for c in APPOINTMENT_COLUMNS}
+    appointment: dict[str, str | None] = {c: None for c in _columns("appointments")}
     appointment["appointment_id"] = f"{request_id}-A" if request_id else None
     appointment["request_id"] = request_id
     appointment["scheduled_date"] = sched.date().isoformat() if sched else sched_text
@@ -628,8 +614,8 @@ def _data_row(result: Register, columns: dict[str, int], number: int, get: Any) 
         else:
             appointment[column] = cell_text(raw)  # no date to put it on: reported as not a date
 
-    req_cells = [request[c] for c in REQUEST_COLUMNS]
-    app_cells = [appointment[c] for c in APPOINTMENT_COLUMNS]
+    req_cells = [request[c] for c in _columns("requests")]
+    app_cells = [appointment[c] for c in _columns("appointments")]
     if problem:
         result.requests.rejected.append((number, req_cells, problem))
     else:
