@@ -8,7 +8,8 @@ person or a nightly job sees, interpreter start included), the median of `--reps
 
 (a) calamine alone: python-calamine reads every sheet (`to_python()`), nothing else;
 (b) import: `python -m dashboard ingest BOOK.xlsx` into an empty store (every sheet, each
-    as a register: its requests and its appointments, two imports per sheet);
+    as a register: its requests and its appointments, two imports per sheet, made in one
+    batch by dashboard/register_batch.py);
 (c) preview of a new file: `ingest --dry-run` on an empty store (what the upload page
     shows before "Simpan");
 (d) preview of a re-import: `ingest --dry-run` on the store that already holds it.

@@ -12,7 +12,9 @@ How an import runs:
    cells. Every data row keeps its spreadsheet row
    number (header = 1). A register sheet or CSV (CONTRACT 1.5; `kind="register"`, or
    told by its first rows) is reshaped by register.py into a requests table and an
-   appointments table, imported one after the other (`_ingest_register`).
+   appointments table: two imports, its requests then its appointments. The register
+   sheets of a workbook go through register_batch.py together (one validation pass per
+   kind, one transaction), each part still counted, ledgered and quarantined as its own.
 2. Validate, in one SQL pass on a private in-memory DuckDB: parse every value
    (CONTRACT 1.3), apply every rule of 1.4, hash NIK/phone with the installation key
    (section 4), and build the JSON of each refused row: the cells of the columns the
@@ -47,6 +49,7 @@ import itertools
 import json
 import shutil
 import tempfile
+import threading
 import time as time_module
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -58,7 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from dashboard import config, pii, register, roles, store
+from dashboard import config, pii, register, register_batch, roles, store
 from dashboard import mapping as mapping_mod
 
 if TYPE_CHECKING:  # heavy to import; a CSV import from the command line needs neither
@@ -1386,11 +1389,12 @@ def _merge(
     )
 
 
-def _warnings_from(rows: str) -> str:
+def _warnings_from(rows: str, keep: str = "") -> str:
     """The warnings among `rows` (appointment_id, request_id, recorded_at, checked_in_at,
-    received_at): appointments visited/recorded before their request came in."""
+    received_at): appointments visited/recorded before their request came in. `keep`:
+    columns of `rows` passed on in front (`sheet, part, `; register_batch.py)."""
     return f"""
-        SELECT CASE WHEN recorded_at < received_at THEN 'recorded_before_received'
+        SELECT {keep}CASE WHEN recorded_at < received_at THEN 'recorded_before_received'
                     ELSE 'checked_in_before_received' END AS kind,
                appointment_id, request_id, received_at,
                CASE WHEN recorded_at < received_at THEN recorded_at
@@ -1576,8 +1580,11 @@ def ingest_path(
     """Import a file: a CSV or Parquet file as one import, a workbook sheet by sheet.
 
     Every sheet of a workbook is imported, each as its own import (its own ledger row,
-    named `book.xlsx [Juni]`, one transaction each), unless `sheets` names some. A sheet
-    that holds no log is reported as SheetSkipped; a sheet named in `sheets` must import.
+    named `book.xlsx [Juni]`; a register sheet as two, `... (requests)` and
+    `... (appointments)`), unless `sheets` names some. A log sheet is one transaction;
+    register sheets in a row are one (register_batch.py), with the same numbers as one
+    by one. A sheet that holds no log is reported as SheetSkipped; a sheet named in
+    `sheets` must import.
     IngestError (one line) when the file is refused whole: not readable, over a limit,
     a named sheet missing or refused, or no sheet holding a log at all.
     """
@@ -1609,9 +1616,31 @@ def ingest_path(
         ]
     from dashboard import workbook
 
-    results: list[ImportResult | SheetSkipped] = []
+    # Register sheets wait in `batch` (one import of all, register_batch.py) until a log
+    # sheet or the end comes; their place in `results` holds their label until then.
+    results: list[ImportResult | SheetSkipped | str] = []
+    batch: list[tuple[str, register.Register]] = []
+
+    # Once a register is read, the store is opened in a thread while the other sheets are
+    # (register_batch.open_store_meanwhile); joined before anything else opens it.
+    opening: list[threading.Thread] = []
+
+    def flush() -> None:
+        for thread in opening:
+            thread.join()
+        if not batch:
+            return
+        done = register_batch.import_registers(
+            batch, actor, progress, dry_run, content_hash=content_hash
+        )
+        parts = iter(done)
+        for label, reg in batch:
+            at = results.index(label)
+            results[at : at + 1] = list(itertools.islice(parts, 2 if reg.has_appointments else 1))
+        batch.clear()
+
     try:
-        with workbook.Workbook(path) as book:
+        with workbook.Workbook(path, start_reader=True) as book, register_batch.gc_paused():
             available = [s.name for s in book.sheets]
             missing = [s for s in sheets or () if s not in available]
             if missing:
@@ -1620,24 +1649,44 @@ def ingest_path(
                     f"(its sheets: {', '.join(available)})"
                 )
             content_hash = _file_hash(path)
+            book.prefetch(sheets or available)
             for sheet in sheets or available:
                 label = f"{name} [{sheet}]" if len(available) > 1 else name
                 try:
-                    results.extend(
-                        _import_sheet(
-                            book, path, sheet, label, kind, actor, progress, content_hash, options
-                        )
+                    done = _import_sheet(
+                        book,
+                        path,
+                        sheet,
+                        label,
+                        kind,
+                        actor,
+                        progress,
+                        content_hash,
+                        options,
+                        flush,
                     )
                 except IngestError as exc:
                     if sheets:
                         raise
                     results.append(SheetSkipped(label, sheet, str(exc)))
+                    continue
+                if isinstance(done, register.Register):
+                    batch.append((label, done))
+                    results.append(label)
+                    if not opening:
+                        opening.append(register_batch.open_store_meanwhile())
+                else:
+                    results.extend(done)
+            flush()
     except workbook.WorkbookError as exc:
         raise IngestError(str(exc)) from None
+    finally:
+        for thread in opening:
+            thread.join()
     if not any(isinstance(r, ImportResult) for r in results):
         reasons = "; ".join(f"{r.sheet}: {r.reason}" for r in results)  # type: ignore[union-attr]
         raise IngestError(f"{name}: no sheet holds a requests or appointments log ({reasons})")
-    return results
+    return results  # type: ignore[return-value] - every label was replaced by flush()
 
 
 def _import_sheet(
@@ -1650,9 +1699,12 @@ def _import_sheet(
     progress: Progress | None,
     content_hash: str,
     options: dict[str, Any],
-) -> list[ImportResult]:
-    """One sheet: a register (told, or seen in its first rows) as its two parts, else one
-    log. The sheet is read once: its first rows are looked at, then read on from there."""
+    flush: Callable[[], None],
+) -> list[ImportResult] | register.Register:
+    """One sheet: a register (told, or seen in its first rows) read as one, for the
+    caller to import with the other register sheets; else one log, imported here after
+    `flush()` has imported the registers before it (imports stay in sheet order). The
+    sheet is read once: its first rows are looked at, then read on from there."""
     from dashboard import workbook
 
     rows = book.rows(sheet)
@@ -1660,17 +1712,17 @@ def _import_sheet(
         try:
             head = list(itertools.islice(rows, register.HEADER_SEARCH_ROWS))
             if _wants_register(kind, options["columns"], lambda: head):
-                whole = head + list(rows)
-                return _ingest_register(
-                    whole, label, actor, progress, options["dry_run"], content_hash=content_hash
-                )
+                return register.read(itertools.chain(head, rows), label)
         except workbook.WorkbookError as exc:
+            raise IngestError(str(exc)) from None
+        except register.RegisterError as exc:
             raise IngestError(str(exc)) from None
 
         def loader(con: duckdb.DuckDBPyConnection, _tmp: Path) -> _Source:
             chained = itertools.chain(head, rows)
             return _load_xlsx(con, path, sheet, book, content_hash, rows=chained)
 
+        flush()
         return [_run(loader, kind, label, actor, progress, **options)]
     finally:
         # A sheet left half-read would leave the reader sending rows nobody reads.
@@ -1727,53 +1779,16 @@ def _ingest_register(
     *,
     content_hash: str | None,
 ) -> list[ImportResult]:
-    """A register sheet (CONTRACT 1.5) as two imports through `_run`: its requests, then
-    its appointments, each named `label (part)`.
-
-    Two transactions: a crash between them leaves the requests without their appointments
-    until the same register is imported again (which then inserts the appointments and
-    finds the requests unchanged). Requests first, so the appointments find their requests
-    (no orphans). A dry run previews each part on its own: the appointments' orphan and
-    warning counts then do not see the register's new requests.
-    """
-    import pyarrow as pa
-
-    try:
-        reg = register.read(rows, label)
-    except register.RegisterError as exc:
-        raise IngestError(str(exc)) from None
-    parts = [("requests", reg.requests)]
-    if reg.has_appointments:
-        parts.append(("appointments", reg.appointments))
-    results: list[ImportResult] = []
-    for kind, table in parts:
-
-        def loader(
-            con: duckdb.DuckDBPyConnection, _tmp: Path, table: register.Table = table
-        ) -> _Source:
-            width = len(table.header)
-            arrow = pa.table(
-                {
-                    f"c{i}": pa.array([cells[i] for _n, cells in table.rows], type=pa.string())
-                    for i in range(width)
-                }
-                | {"row_no": pa.array([n for n, _cells in table.rows], type=pa.int64())}
-            )
-            con.register("arrow_in", arrow)
-            casts = ", ".join(f"c{i}" for i in range(width))
-            con.execute(f"CREATE TABLE src AS SELECT row_no, row_no AS rid, {casts} FROM arrow_in")  # noqa: S608 - c0..cN
-            con.unregister("arrow_in")
-            return _Source(
-                header=list(table.header),
-                # cells left None: quarantine shows them as null, as for the logs
-                rows_rejected=[(n, list(cells), why) for n, cells, why in table.rejected],  # type: ignore[misc]
-                content_hash=content_hash,
-                ignored=list(reg.ignored),
-                skipped=reg.skipped_text(),
-            )
-
-        results.append(_run(loader, kind, f"{label} ({kind})", actor, progress, dry_run=dry_run))
-    return results
+    """A register sheet or CSV (CONTRACT 1.5) as its two parts, `label (requests)` then
+    `label (appointments)`, through register_batch.py (one transaction)."""
+    with register_batch.gc_paused():
+        try:
+            reg = register.read(rows, label)
+        except register.RegisterError as exc:
+            raise IngestError(str(exc)) from None
+        return register_batch.import_registers(
+            [(label, reg)], actor, progress, dry_run, content_hash=content_hash
+        )
 
 
 def ingest_table(
@@ -1783,8 +1798,11 @@ def ingest_table(
     source_name: str,
     actor: roles.Actor,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Import a DataFrame or Arrow table whose columns are the contract's names."""
+    """Import a DataFrame or Arrow table whose columns are the contract's names.
+
+    `dry_run`: everything done and counted, then rolled back (as `ingest_file`)."""
     import pyarrow as pa
 
     roles.require(actor, "import")
@@ -1799,7 +1817,7 @@ def ingest_table(
         _load_arrow(con, arrow, header)
         return _Source(header=header, rows_rejected=[], content_hash=None)
 
-    return _run(loader, kind, source_name, actor, progress)
+    return _run(loader, kind, source_name, actor, progress, dry_run=dry_run)
 
 
 # ---------------------------------------------------------------------------- live checks

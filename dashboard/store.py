@@ -483,6 +483,14 @@ def connect(
         con.close()
 
 
+def _is_migrated(target: Path) -> bool:
+    """Whether `open_connection` has migrated this file (same path and inode) here."""
+    try:
+        return (str(target.resolve()), target.stat().st_ino) in _migrated
+    except OSError:
+        return False
+
+
 @contextmanager
 def attached(
     con: duckdb.DuckDBPyConnection, path: Path | str | None = None, *, timeout: float = 60.0
@@ -494,7 +502,9 @@ def attached(
     Python. The lock is the same as `connect()`'s: waited for, and held only inside.
     """
     target = Path(path) if path is not None else config.db_path()
-    open_connection(target, timeout=timeout).close()  # create and migrate first
+    # Create and migrate first, unless this process already did for this very file.
+    if not _is_migrated(target):
+        open_connection(target, timeout=timeout).close()
     _retry_while_busy(
         lambda: con.execute("ATTACH $path AS store", {"path": str(target)}), target, timeout
     )
@@ -528,11 +538,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
-def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """Mark that data changed (imports, capacity): page caches key on this number."""
+def bump_data_version(con: duckdb.DuckDBPyConnection, by: int = 1) -> int:
+    """Mark that data changed (imports, capacity): page caches key on this number.
+    `by`: several changes at once (a batch of imports counts one each)."""
     row = con.execute(
-        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
-        "WHERE key = 'data_version' RETURNING CAST(value AS BIGINT)"
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + $by AS VARCHAR) "
+        "WHERE key = 'data_version' RETURNING CAST(value AS BIGINT)",
+        {"by": int(by)},
     ).fetchone()
     return int(row[0]) if row else 0
 

@@ -19,7 +19,11 @@ dashboard for everyone. So a workbook is read in three steps:
    refused. Once the sheet is loaded the child checks its true extent against the same
    cell and column limits before sending anything.
 3. The child streams the rows (control characters removed from text) back in batches;
-   the parent works on one batch while the child reads the next.
+   the parent works on one batch while the child reads the next. The sheets to be read
+   can be named ahead (`prefetch`): the child then parses the next sheet while the
+   parent works on this one (the pipe is widened so that a sheet's first batches fit).
+   The child applies the cell limits itself before sending a sheet, with the same
+   function and running total as the parent, so no round trip is needed per sheet.
 
 Why a child process and not a scan of the sheet XML: calamine places a cell from its
 `r` attribute, or by counting when `r` is missing, and sizes the block from the first
@@ -35,6 +39,8 @@ unpacked bytes, cells of all sheets read).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import pickle
 import posixpath
@@ -70,6 +76,7 @@ READER_CPU_SECONDS = 300
 
 _FIX_EXTENT = "delete the empty rows and columns below and right of the table and save again"
 _BATCH_ROWS = 2_000
+_PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size: the next sheet's first batches
 _HEAD_BYTES = 64 * 1024  # a sheet's <dimension> comes before its cells
 _SMALL_XML_BYTES = 8 * 2**20  # workbook.xml and its relationships
 _CHUNK = 1 << 20
@@ -110,6 +117,19 @@ def _column_number(letters: str) -> int:
     for ch in letters.upper():
         number = number * 26 + ord(ch) - 64
     return number
+
+
+def _limit_error(label: str, sheet: str, rows: int, cols: int, cells_before: int) -> str | None:
+    """Why a sheet of `rows` x `cols` (as read) is refused after `cells_before` cells of
+    the workbook were read; None when it is not. The parent and the child both ask."""
+    error = _extent_error(label, sheet, "has", rows, cols)
+    if error is None and cells_before + rows * cols > MAX_WORKBOOK_CELLS:
+        error = (
+            f"{label}: the sheets read so far hold more than "
+            f"{MAX_WORKBOOK_CELLS:,} cells (the limit for a workbook); "
+            "split the workbook or delete empty rows and columns"
+        )
+    return error
 
 
 def _extent_error(label: str, sheet: str, verb: str, rows: int, cols: int) -> str | None:
@@ -315,15 +335,27 @@ class Workbook:
 
     `sheets` lists every sheet as declared (checked against the limits only when read);
     `rows(name)` reads one sheet. One reader process serves all sheets of the workbook
-    and ends with `close()`.
+    and ends with `close()`. `prefetch(names)` tells it which sheets will be read, in
+    that order, so that it reads ahead. `start_reader`: start the reader process while
+    the archive is checked (its interpreter start off the clock); it opens the file
+    only when asked for a sheet, after the checks have passed.
     """
 
-    def __init__(self, path: str | Path, label: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, label: str | None = None, *, start_reader: bool = False
+    ) -> None:
         self.path = Path(path)
         self.label = label or self.path.name
-        self.sheets, self._parts = _scan_archive(self.path, self.label)
         self._proc: subprocess.Popen[bytes] | None = None
         self._cells = 0
+        self._pending: list[str] = []  # sheets asked of the reader, not yet read here
+        if start_reader:
+            self._reader()
+        try:
+            self.sheets, self._parts = _scan_archive(self.path, self.label)
+        except BaseException:
+            self.close(kill=True)
+            raise
 
     def __enter__(self) -> Workbook:
         return self
@@ -340,7 +372,35 @@ class Workbook:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,  # calamine's messages name paths; ours are one line
             )
+            assert self._proc.stdout is not None
+            with contextlib.suppress(OSError, AttributeError):  # Linux only; an optimisation
+                fcntl.fcntl(self._proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         return self._proc
+
+    def _declared_error(self, name: str) -> str | None:
+        info = next((s for s in self.sheets if s.name == name), None)
+        if info is None:
+            return f"{self.label} has no sheet {name!r}"
+        if info.rows is not None and info.cols is not None:
+            return _extent_error(self.label, name, "declares", info.rows, info.cols)
+        return None
+
+    def _ask(self, name: str) -> None:
+        proc = self._reader()
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(name).encode() + b"\n")
+            proc.stdin.flush()
+        except OSError:
+            pass  # the reader died; _receive says so
+        self._pending.append(name)
+
+    def prefetch(self, names: list[str]) -> None:
+        """Ask the reader for these sheets now, to be read with `rows()` in this order
+        (those refused by their declared size are left out; `rows()` says why)."""
+        for name in names:
+            if self._declared_error(name) is None:
+                self._ask(name)
 
     def _receive(self, sheet: str) -> tuple:
         proc = self._reader()
@@ -359,35 +419,23 @@ class Workbook:
 
     def rows(self, name: str) -> Iterator[Row]:
         """The non-empty rows of one sheet, top to bottom (WorkbookError past a limit)."""
-        info = next((s for s in self.sheets if s.name == name), None)
-        if info is None:
-            raise WorkbookError(f"{self.label} has no sheet {name!r}")
-        if info.rows is not None and info.cols is not None:
-            error = _extent_error(self.label, name, "declares", info.rows, info.cols)
-            if error:
-                raise WorkbookError(error)
-        proc = self._reader()
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(json.dumps(name).encode() + b"\n")
-            proc.stdin.flush()
-        except OSError:
-            pass  # the reader died; _receive says so
+        error = self._declared_error(name)
+        if error:
+            raise WorkbookError(error)
+        if self._pending[:1] != [name]:
+            if self._pending:  # asked ahead for other sheets: start afresh
+                self.close(kill=True)
+            self._ask(name)
+        self._pending.pop(0)
         kind, *payload = self._receive(name)
         if kind == "error":
             raise WorkbookError(f"{self.label}: sheet {name!r} {payload[0]}")
-        rows, cols = payload
-        error = _extent_error(self.label, name, "has", rows, cols)
-        if error is None and self._cells + rows * cols > MAX_WORKBOOK_CELLS:
-            error = (
-                f"{self.label}: the sheets read so far hold more than "
-                f"{MAX_WORKBOOK_CELLS:,} cells (the limit for a workbook); "
-                "split the workbook or delete empty rows and columns"
-            )
-        proc.stdin.write(b"stop\n" if error else b"go\n")
-        proc.stdin.flush()
-        if error:
-            raise WorkbookError(error)
+        rows, cols, refused = payload
+        error = _limit_error(self.label, name, rows, cols, self._cells)
+        if error or refused:
+            if not refused:  # the reader counted otherwise and is sending the sheet
+                self.close(kill=True)
+            raise WorkbookError(error or f"{self.label}: sheet {name!r} is over a limit")
         self._cells += rows * cols
         finished = False
         try:
@@ -408,6 +456,9 @@ class Workbook:
         proc, self._proc = self._proc, None
         if proc is None:
             return
+        # Sheets asked ahead and not read: the reader would block sending them.
+        kill = kill or bool(self._pending)
+        self._pending = []
         try:
             if kill:
                 proc.kill()
@@ -447,8 +498,9 @@ def _send(out: Any, message: tuple) -> None:
 def _serve(path: str) -> None:
     """The child: read sheets named on stdin, answer on stdout (pickled tuples).
 
-    Per sheet: ("size", rows, cols) or ("error", text); then, after the parent says
-    "go", ("rows", [(row number, cells), ...]) batches and ("end",)."""
+    Per sheet: ("error", text), or ("size", rows, cols, refused) and, unless refused
+    (`_limit_error`, counted as the parent counts), ("rows", [(row number, cells), ...])
+    batches and ("end",)."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY_BYTES, READER_MEMORY_BYTES))
@@ -457,6 +509,7 @@ def _serve(path: str) -> None:
 
     out = sys.stdout.buffer
     book = None
+    cells_read = 0
     for line in sys.stdin.buffer:
         name = json.loads(line)
         try:
@@ -468,9 +521,11 @@ def _serve(path: str) -> None:
             continue
         start, end = sheet.start, sheet.end
         rows, cols = (end[0] + 1, end[1] + 1) if end else (0, 0)
-        _send(out, ("size", rows, cols))
-        if sys.stdin.buffer.readline().strip() != b"go":
+        refused = _limit_error("", name, rows, cols, cells_read) is not None
+        _send(out, ("size", rows, cols, refused))
+        if refused:
             continue
+        cells_read += rows * cols
         # python-calamine 0.9's iter_rows starts at the sheet's row 1 but at the block's
         # first column (tests/test_workbook.py pins both): pad the columns back to A.
         pad = [""] * (start[1] if start else 0)

@@ -371,3 +371,48 @@ def test_the_readme_states_every_limit() -> None:
     for name, value in limits.items():
         assert f"(`{name}`)" in readme, name
         assert value in readme, (name, value)
+
+
+# ---------------------------------------------------------------- sheets named ahead
+
+
+def _three(tmp_path: Path) -> Path:
+    def sheet(n: int, first: int) -> bytes:
+        body = HEADER + "".join(row(r, cell(f"A{r}", f"R{first + r}")) for r in range(2, n))
+        return _sheet_xml(body, None)
+
+    return make_xlsx(
+        tmp_path / "three.xlsx",
+        {"Mei": sheet(3000, 0), "Juni": sheet(40, 5000), "Juli": sheet(3, 9000)},
+    )
+
+
+def test_prefetched_sheets_read_as_one_by_one(tmp_path: Path) -> None:
+    path = _three(tmp_path)
+    with workbook.Workbook(path) as book:
+        plain = {name: list(book.rows(name)) for name in ("Mei", "Juni", "Juli")}
+    assert [len(v) for v in plain.values()] == [2999, 39, 2]  # header + data rows
+    assert plain["Juli"] == [(1, ["request_id", "received_at", "channel"]), (2, ["R9002", "", ""])]
+    with workbook.Workbook(path) as book:
+        book.prefetch(["Mei", "Juni", "Juli"])
+        assert {name: list(book.rows(name)) for name in ("Mei", "Juni", "Juli")} == plain
+    with workbook.Workbook(path) as book:
+        book.prefetch(["Mei", "Juni", "Juli"])
+        # another order than announced: the reader starts again, the rows are the same
+        assert list(book.rows("Juli")) == plain["Juli"]
+        assert list(book.rows("Mei")) == plain["Mei"]
+
+
+def test_a_prefetched_sheet_refused_here_leaves_the_next_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit lowered in this process only: the reader (its own process, the
+    released limit) sends Juni, this side refuses it, and Juli still reads."""
+    monkeypatch.setattr(workbook, "MAX_SHEET_CELLS", 200)
+    path = _three(tmp_path)
+    with workbook.Workbook(path) as book:
+        book.prefetch(["Juni", "Mei", "Juli"])
+        assert len(list(book.rows("Juni"))) == 39  # 40 rows x 3 columns = 120 cells
+        with pytest.raises(workbook.WorkbookError, match="over the limit of 200 cells"):
+            list(book.rows("Mei"))
+        assert list(book.rows("Juli"))[-1] == (2, ["R9002", "", ""])
