@@ -62,6 +62,8 @@ _COUNTED = (
     "capacity_overrides",
     "capacity_audit",
     "export_audit",
+    "settings_audit",
+    "whatsapp_dismissed",
 )
 
 

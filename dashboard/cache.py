@@ -38,6 +38,8 @@ _ALLOWED_MODULES = frozenset(
         "dashboard.ingest",
         "dashboard.exports",
         "dashboard.cache",
+        "dashboard.settings",
+        "dashboard.targets",
     }
 )
 _VERSION_KEY = "_cache_data_version"

@@ -43,30 +43,47 @@ WHAT_IF_COLOR = "#C2410C"
 
 DEFAULT_HEIGHT = 280
 
-# d3 locales (Vega's `config.locale`): days start on Sunday here.
+
+def _sunday_first(names: tuple[str, ...]) -> list[str]:
+    """i18n's (CLDR's) Monday-first day names in d3's order, which starts on Sunday."""
+    return [names[-1], *names[:-1]]
+
+
+# d3 locales (Vega's `config.locale`): separators and names from i18n (Babel's CLDR data),
+# so a chart's axis reads like the table beside it.
 _LOCALES: dict[str, dict] = {
     "id": {
-        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+        "number": {
+            "decimal": i18n.number_symbols("id")[1],
+            "thousands": i18n.number_symbols("id")[0],
+            "grouping": [3],
+            "currency": ["Rp", ""],
+        },
         "time": {
             "dateTime": "%A, %e %B %Y %H.%M.%S",
             "date": "%d/%m/%Y",
             "time": "%H.%M.%S",
             "periods": ["AM", "PM"],
-            "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
-            "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+            "days": _sunday_first(i18n.DAYS["id"]),
+            "shortDays": _sunday_first(i18n.DAYS_SHORT["id"]),
             "months": list(i18n.MONTHS_LONG["id"]),
             "shortMonths": list(i18n.MONTHS_SHORT["id"]),
         },
     },
     "en": {
-        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
+        "number": {
+            "decimal": i18n.number_symbols("en")[1],
+            "thousands": i18n.number_symbols("en")[0],
+            "grouping": [3],
+            "currency": ["$", ""],
+        },
         "time": {
             "dateTime": "%a %b %e %X %Y",
             "date": "%m/%d/%Y",
             "time": "%H:%M:%S",
             "periods": ["AM", "PM"],
-            "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
-            "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+            "days": _sunday_first(i18n.DAYS["en"]),
+            "shortDays": _sunday_first(i18n.DAYS_SHORT["en"]),
             "months": list(i18n.MONTHS_LONG["en"]),
             "shortMonths": list(i18n.MONTHS_SHORT["en"]),
         },

@@ -108,6 +108,32 @@ def parse_positive(text: str) -> int:
     return value
 
 
+_MONTH_ARG = re.compile(r"(\d{4})-(\d{2})")
+_WEEK_ARG = re.compile(r"(\d{4})-[Ww](\d{2})")
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """`YYYY-MM` -> (year, month); `2020-13` is refused."""
+    match = _MONTH_ARG.fullmatch(text.strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month; use YYYY-MM, e.g. 2020-07")
+    return int(match[1]), int(match[2])
+
+
+def parse_week(text: str) -> tuple[int, int]:
+    """`YYYY-Www` (ISO week) -> (year, week); a week the year lacks is refused."""
+    match = _WEEK_ARG.fullmatch(text.strip())
+    try:
+        if not match:
+            raise ValueError
+        date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO week; use YYYY-Www, e.g. 2020-W28"
+        ) from None
+    return int(match[1]), int(match[2])
+
+
 def _default_user() -> str:
     return os.environ.get("USER") or os.environ.get("USERNAME") or "cli"
 
@@ -435,6 +461,48 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The heads' monthly (or weekly) report as a PDF (README "The monthly report")."""
+    if args.weekly and args.week is None:
+        raise CliError("--weekly needs --week YYYY-Www, e.g. --week 2020-W28")
+    if args.week is not None and not args.weekly:
+        raise CliError("--week is for the weekly report: add --weekly")
+    if args.month is None and not args.weekly:
+        raise CliError("name the month: --month YYYY-MM (or --weekly --week YYYY-Www)")
+    if args.out is not None:
+        out = Path(args.out)
+        if out.suffix.lower() != ".pdf":
+            raise CliError(f"--out {args.out}: name the file .pdf (the report is a PDF)")
+        if out.is_dir():
+            raise CliError(f"--out {args.out} is a folder; name a file")
+        if not out.resolve().parent.is_dir():
+            raise CliError(f"--out {args.out}: the folder {out.parent} does not exist")
+    from dashboard import report, settings, store
+
+    settings.apply_timezone_from_store()  # "today" (a future month) is the office's
+    try:
+        if args.weekly:
+            period = report.week_period(*args.week)
+            if args.month is not None:
+                month = report.month_period(*args.month)
+                if period.end < month.start or period.start > month.end:
+                    raise CliError(f"week {period.code} is not in the month {month.code}")
+        else:
+            period = report.month_period(*args.month)
+    except report.ReportError as exc:
+        raise CliError(str(exc)) from None
+    out = Path(args.out) if args.out else Path(report.filename(period, args.lang))
+    with store.connect() as con:
+        data = report.build(con, period, actor=_actor(args.user), lang=args.lang)
+    tmp = out.with_name(out.name + ".part")
+    # Written beside the target and renamed: a mail job never sends half a file.
+    tmp.write_bytes(data)
+    os.replace(tmp, out)
+    kind = "monthly" if period.kind == "month" else "weekly"
+    print(f"wrote the {kind} report for {period.code} to {out} ({len(data):,} bytes)")
+    return EXIT_OK
+
+
 def _store_kecamatan() -> list[str]:
     """The store's kecamatan for the template's drop-down, read-only; none when there is
     no store yet. A store that cannot be read costs the list, not the template."""
@@ -443,16 +511,114 @@ def _store_kecamatan() -> list[str]:
     if not config.db_path().is_file():
         return []
     try:
-        from dashboard import queries, store
+        from dashboard import settings, store
 
         with store.connect(read_only=True, timeout=10) as con:
-            return queries.kecamatan_names(con)
+            return settings.template_kecamatan(con)  # the office's list when set
     except Exception as exc:  # noqa: BLE001 - the template is useful without the list
         print(
             f"note: no kecamatan list: the store could not be read ({_describe(exc)})",
             file=sys.stderr,
         )
         return []
+
+
+# --- targets and office settings (issue 11: dashboard/targets.py, dashboard/settings.py) ---
+
+EXIT_STORE = 2  # `check`: the store could not be read (cron tells it from "missed")
+CHECK_DAYS = 28
+CHECK_MAX_DAYS = 1830
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print each missed target in one line; 1 if any, 0 (and one line) if none."""
+    import duckdb
+
+    from dashboard import capacity, store, targets
+
+    if args.days > CHECK_MAX_DAYS:
+        raise CliError(f"--days must be at most {CHECK_MAX_DAYS}, not {args.days}")
+    end = args.date or capacity.office_today()
+    start, end = targets.period_ending(end, args.days)
+    try:
+        with store.connect(read_only=True) as con:
+            alerts = targets.evaluate(con, start, end)
+    except (store.StoreBusy, store.StoreUnusable, store.StoreDiskFull, duckdb.Error) as exc:
+        _error(_describe(exc))
+        return EXIT_STORE
+    for alert in alerts:
+        print(f"{alert.key}: {alert.message(args.lang)}")
+    if alerts:
+        return EXIT_FAILED
+    from dashboard import i18n
+
+    print(i18n.t("check.ok", args.lang, start=start.isoformat(), end=end.isoformat()))
+    return EXIT_OK
+
+
+def cmd_settings_show(args: argparse.Namespace) -> int:
+    from dashboard import config, settings, store
+
+    with store.connect(read_only=True) as con:
+        office = settings.office(con)
+        is_set = settings.is_set(con)
+    for field in settings.FIELDS:
+        value = getattr(office, field)
+        text = ", ".join(value) if isinstance(value, tuple) else value
+        print(f"{field}: {text}{'' if is_set[field] else ' (default)'}")
+    print(f"time zone in force: {config.office_tz()} (DASHBOARD_TZ, when set, wins)")
+    return EXIT_OK
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    from dashboard import settings, store
+
+    changes = {
+        field: getattr(args, field) for field in settings.FIELDS if getattr(args, field) is not None
+    }
+    if not changes:
+        raise CliError(
+            "name a setting to change: --name, --regency, --address, --timezone or --kecamatan"
+        )
+    actor = _actor(args.user)
+    with store.connect() as con:
+        before = settings.office(con)
+        settings.set_office(con, actor, reason=args.reason, **changes)
+        after = settings.office(con)
+    changed = [f for f in settings.FIELDS if getattr(before, f) != getattr(after, f)]
+    if not changed:
+        print("nothing changed: the values are those already saved")
+    else:
+        print(
+            f"office settings changed: {', '.join(changed)} (by {actor.username}: "
+            f"{' '.join(args.reason.split())})"
+        )
+    return EXIT_OK
+
+
+def cmd_targets_show(args: argparse.Namespace) -> int:
+    from dashboard import store, targets
+
+    with store.connect(read_only=True) as con:
+        values = targets.current(con)
+    for key in targets.KEYS:
+        low, high = targets.RANGES[key]
+        source = "default" if values["is_default"][key] else "set"
+        value = targets._threshold(key, values[key]).removeprefix("<= ")
+        print(f"{key} = {value} ({source}; accepted {low:g}-{high:g})")
+    return EXIT_OK
+
+
+def cmd_targets_set(args: argparse.Namespace) -> int:
+    from dashboard import store, targets
+
+    actor = _actor(args.user)
+    with store.connect() as con:
+        targets.set_target(con, actor, args.key, args.value, reason=args.reason)
+        value = targets.current(con)[args.key]
+    shown = targets._threshold(args.key, value).removeprefix("<= ")
+    print(f"target {args.key} is {shown} (by {actor.username}: {' '.join(args.reason.split())})")
+    return EXIT_OK
 
 
 def _banner(title: str, lines: list[str]) -> None:
@@ -686,7 +852,8 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
         description=(
             "Writes a blank .xlsx workbook that imports as it is: the header the import "
             "knows (Indonesian names), drop-down lists of the accepted words (and of the "
-            "kecamatan already in the store, if any), date and text formats, and a "
+            "office settings' kecamatan, else those already in the store), date and text "
+            "formats, and a "
             "Petunjuk sheet explaining each column. Refuses to replace an existing file "
             "unless --force."
         ),
@@ -699,6 +866,119 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="where to write it (.xlsx)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser(
+        "report",
+        help="the heads' monthly report (laporan bulanan) as an A4 PDF; --weekly for a week",
+        description=(
+            "Writes the report for the head of office and the regent: the office's name, "
+            "the period's key figures against the previous month (or week), the charts, "
+            "sentences with the numbers, the alerts and a data-quality note. Aggregates "
+            "only; logged like every export. A month with no data gives a report that "
+            "says so; a month or week in the future is refused."
+        ),
+    )
+    p.add_argument("--month", type=parse_month, metavar="YYYY-MM", help="the month, e.g. 2020-07")
+    p.add_argument(
+        "--weekly", action="store_true", help="the weekly report (laporan mingguan): needs --week"
+    )
+    p.add_argument(
+        "--week",
+        type=parse_week,
+        metavar="YYYY-Www",
+        help="with --weekly: the ISO week, e.g. 2020-W28",
+    )
+    p.add_argument(
+        "--lang", choices=("id", "en"), default="id", help="language of the report (default id)"
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE.pdf",
+        help="where to write it (default: laporan-bulanan-YYYY-MM.pdf in the current folder)",
+    )
+    p.add_argument("--user", help="who makes it, for the export log (default: $USER)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "check",
+        help="print each missed target (target terlewati) in one line; exit 1 if any (for cron)",
+        description=(
+            "Evaluates the targets (README 'Targets and alerts') over the --days days ending "
+            "on --date: prints one line per missed target and exits 1, or prints one line "
+            "'all targets met' and exits 0. Exits 2 with one line when the store cannot be "
+            "read. For cron: python -m dashboard check || mail -s 'targets' head@office."
+        ),
+    )
+    p.add_argument(
+        "--date",
+        type=parse_date,
+        metavar="DATE",
+        help="last day of the period (default: today, office time)",
+    )
+    p.add_argument(
+        "--days",
+        type=parse_positive,
+        default=CHECK_DAYS,
+        metavar="N",
+        help=f"days in the period (default {CHECK_DAYS})",
+    )
+    p.add_argument(
+        "--lang", choices=("id", "en"), default="id", help="language of the lines (default id)"
+    )
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "settings", help="office settings (pengaturan kantor): show, or set (audited)"
+    )
+    settings_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = settings_sub.add_parser("show", help="the office settings; (default) where unset")
+    p.set_defaults(func=cmd_settings_show)
+    p = settings_sub.add_parser(
+        "set",
+        help="change office settings (audited)",
+        description=(
+            "Change one or more office settings; each change is kept in the settings audit "
+            "log with --user and --reason. The time zone is an IANA name; DASHBOARD_TZ, "
+            "when set, wins over it."
+        ),
+    )
+    p.add_argument("--name", metavar="TEXT", help="office name (at most 120 characters)")
+    p.add_argument("--regency", metavar="TEXT", help="regency (kabupaten/kota)")
+    p.add_argument("--address", metavar="TEXT", help="office address")
+    p.add_argument("--timezone", metavar="ZONE", help="IANA time zone, e.g. Asia/Makassar")
+    p.add_argument(
+        "--kecamatan", metavar="LIST", help='the regency\'s kecamatan, comma-separated: "A,B,C"'
+    )
+    p.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why (alasan), for the audit log"
+    )
+    p.add_argument(
+        "--user", required=True, metavar="NAME", help="who made the change, for the audit log"
+    )
+    p.set_defaults(func=cmd_settings_set)
+
+    p = sub.add_parser("targets", help="targets (target) behind the alerts: show, or set (audited)")
+    targets_sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = targets_sub.add_parser("show", help="every target, its value, default or set, and range")
+    p.set_defaults(func=cmd_targets_show)
+    p = targets_sub.add_parser(
+        "set",
+        help="set one target (audited)",
+        description=(
+            "KEY is backlog_clear_days (1-365), rejection_band (LOW-HIGH fractions, e.g. "
+            "0.02-0.05), no_show_max (0-1), max_days_at_cap (1-60) or import_stale_days "
+            "(1-90). A value outside its range is refused with the range."
+        ),
+    )
+    p.add_argument("key", metavar="KEY", help="the target, e.g. no_show_max")
+    p.add_argument("value", metavar="VALUE", help="the new value, e.g. 0.15 or 0.02-0.05")
+    p.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why (alasan), for the audit log"
+    )
+    p.add_argument(
+        "--user", required=True, metavar="NAME", help="who made the change, for the audit log"
+    )
+    p.set_defaults(func=cmd_targets_set)
     return parser
 
 
@@ -737,6 +1017,12 @@ def _quiet_streamlit() -> None:
         logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.ERROR)
 
 
+#: Commands whose "today" or office time matters: they read the office settings' time
+#: zone first (settings.py; DASHBOARD_TZ wins). Not `export`: its start-up is benchmarked
+#: and it uses no "today".
+_TZ_COMMANDS = frozenset({"check", "capacity", "ingest", "settings", "targets"})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status (0 ok, 1 failed, 2 usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -754,6 +1040,10 @@ def main(argv: list[str] | None = None) -> int:
         _error(f"cannot load the users module: {_one_line(exc)}")
         return EXIT_FAILED
     try:
+        if _command_of(argv) in _TZ_COMMANDS:
+            from dashboard import settings
+
+            settings.apply_timezone_from_store()
         return int(args.func(args) or EXIT_OK)
     except KeyboardInterrupt:
         _error("interrupted")

@@ -175,6 +175,22 @@ def backups_dir() -> Path:
     return private_dir("backups")
 
 
+#: The office time zone when neither DASHBOARD_TZ nor the office settings name one (WITA).
+DEFAULT_TZ = "Asia/Makassar"
+
+# The office settings' time zone (dashboard/settings.py), handed over once per page run
+# or command by `settings.apply_timezone`: reading it here would open the store on
+# every call.
+_office_tz_setting: str | None = None
+
+
+def set_office_tz_setting(name: str | None) -> None:
+    """Use the office settings' time zone from now on in this process (None: forget it)."""
+    global _office_tz_setting
+    _office_tz_setting = name or None
+
+
 def office_tz() -> str:
-    """Office time zone (IANA name); WITA by default."""
-    return os.environ.get("DASHBOARD_TZ", "Asia/Makassar")
+    """Office time zone (IANA name): DASHBOARD_TZ when set (it wins), else the office
+    settings' time zone, else WITA."""
+    return os.environ.get("DASHBOARD_TZ") or _office_tz_setting or DEFAULT_TZ

@@ -14,9 +14,17 @@ This module itself never calls Streamlit, so the core and the tests can use it.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import get_day_names, get_month_names
+from babel.dates import parse_pattern as parse_date_pattern
+from babel.numbers import NumberPattern, get_decimal_symbol, get_group_symbol
 
 LANGS: tuple[str, ...] = ("id", "en")
 DEFAULT_LANG = "id"
@@ -65,54 +73,74 @@ def t(key: str, lang: str | None = None, **fmt: object) -> str:
 
 
 # ---------------------------------------------------------------- formatting
+#
+# Month and day names, the thousands and decimal separators, the percent pattern and the
+# time separator come from Babel's CLDR data for `id` and `en`, always passed explicitly:
+# the server's OS locale or LANG never changes what a page shows. Two house choices sit on
+# top of CLDR, both so that the pages and the heads' report read the same in either
+# language:
+# - dates are day-month-year in both (`8 Jun 2020`): CLDR's Indonesian medium date, where
+#   CLDR's (US) English one, `Jun 8, 2020`, would swap day and month when a user switches;
+# - date and time are joined by a space in both (CLDR's English puts a comma between).
+# Rounding is Babel's: half-even on the value as written in decimal (`12,5` -> `12`), the
+# rule Python's round() and ICU use; a value that rounds to zero shows no minus sign.
+#
+# Formatting runs for every tick label and table cell, so the locales, patterns and name
+# tables are built once here, and integers and dates (which repeat down a column) are
+# cached; see bench/bench_i18n.py.
 
+MISSING = "–"  # what a missing value (None, NaN, NaT) shows as: an en dash
+
+_BABEL: dict[str, Locale] = {lang: Locale.parse(lang) for lang in LANGS}
+
+DATE_PATTERN = "d MMM y"
+DATE_LONG_PATTERN = "d MMMM y"
+
+
+def _month_names(width: str, lang: str) -> tuple[str, ...]:
+    names = get_month_names(width, "format", _BABEL[lang])
+    return tuple(names[month] for month in range(1, 13))
+
+
+def _day_names(width: str, lang: str) -> tuple[str, ...]:
+    names = get_day_names(width, "format", _BABEL[lang])  # Babel: 0 = Monday, as ISO - 1
+    return tuple(names[day] for day in range(7))
+
+
+#: CLDR's names, kept under the names callers (charts.py's Vega locale) already use.
 MONTHS_SHORT: dict[str, tuple[str, ...]] = {
-    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    lang: _month_names("abbreviated", lang) for lang in LANGS
 }
-MONTHS_LONG: dict[str, tuple[str, ...]] = {
-    "id": (
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
+MONTHS_LONG: dict[str, tuple[str, ...]] = {lang: _month_names("wide", lang) for lang in LANGS}
 #: Monday first (ISO weekday 1..7 -> index 0..6).
-DAYS: dict[str, tuple[str, ...]] = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-DAYS_SHORT: dict[str, tuple[str, ...]] = {
-    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-_SEPARATORS = {"id": (".", ","), "en": (",", ".")}  # (thousands, decimal)
+DAYS: dict[str, tuple[str, ...]] = {lang: _day_names("wide", lang) for lang in LANGS}
+DAYS_SHORT: dict[str, tuple[str, ...]] = {lang: _day_names("abbreviated", lang) for lang in LANGS}
+
+# `HH.mm` in Indonesian, `HH:mm` in English: CLDR's 24-hour clock pattern for each.
+_TIME = {lang: _BABEL[lang].datetime_skeletons["Hm"].pattern for lang in LANGS}
+_DATE = parse_date_pattern(DATE_PATTERN)
+_DATE_LONG = parse_date_pattern(DATE_LONG_PATTERN)
+_DATETIME = {lang: parse_date_pattern(f"{DATE_PATTERN} {_TIME[lang]}") for lang in LANGS}
+_DATETIME_LONG = {lang: parse_date_pattern(f"{DATE_LONG_PATTERN} {_TIME[lang]}") for lang in LANGS}
+# `MMMM y` in both; the week is CLDR's week-of-year phrase (`'minggu' 'ke'-w Y`).
+_MONTH_YEAR = {lang: parse_date_pattern(_BABEL[lang].datetime_skeletons["yMMMM"]) for lang in LANGS}
+_WEEK = {lang: parse_date_pattern(_BABEL[lang].datetime_skeletons["yw"]) for lang in LANGS}
+
+
+def babel_locale(lang: str | None = None) -> Locale:
+    """The Babel locale behind a language, for callers that format something else."""
+    return _BABEL[_lang(lang)]
+
+
+def number_symbols(lang: str | None = None) -> tuple[str, str]:
+    """`(thousands, decimal)` separators from CLDR: `(".", ",")` in id, `(",", ".")` in en."""
+    locale = _BABEL[_lang(lang)]
+    return get_group_symbol(locale), get_decimal_symbol(locale)
 
 
 def _lang(lang: str | None) -> str:
+    if lang in _BABEL:  # the usual call passes a valid code: skip normalising it
+        return lang  # type: ignore[return-value]
     return normalize_lang(lang or current_language())
 
 
@@ -122,70 +150,159 @@ def _is_missing(value: object) -> bool:
     try:
         return bool(math.isnan(value))  # type: ignore[arg-type]
     except TypeError:
-        return False
+        # pandas' NA (nullable columns) is no float; anything else is for the caller.
+        return type(value).__name__ == "NAType"
+
+
+def _no_moment(value: object) -> bool:
+    """None, pandas' NaT (never equal to itself) or NA (whose comparisons have no truth)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:
+        return True
+
+
+@lru_cache(maxsize=64)
+def _number_pattern(lang: str, digits: int, percent: bool) -> NumberPattern:
+    """CLDR's decimal or percent pattern for `lang` with exactly `digits` decimals."""
+    formats = _BABEL[lang].percent_formats if percent else _BABEL[lang].decimal_formats
+    pattern = copy.copy(formats[None])
+    pattern.frac_prec = (digits, digits)
+    return pattern
+
+
+def _number(value: float | int) -> float | int | Decimal:
+    # Babel reads a value through Decimal(str(value)): ints and Decimals stay exact, and
+    # anything else (numpy scalars, bools) becomes a float first so str() is a number.
+    return value if type(value) is int or isinstance(value, Decimal) else float(value)
+
+
+def _unsigned_zero(text: str) -> str:
+    """`-0,0` -> `0,0`: a small negative value that rounds to zero has no sign to show."""
+    if text[:1] == "-" and not any(ch in "123456789" for ch in text):
+        return text[1:]
+    return text
 
 
 def fmt_decimal(value: float | int | None, digits: int = 1, lang: str | None = None) -> str:
     """`1234.5` -> `1.234,5` (id) or `1,234.5` (en); missing -> an en dash."""
     if _is_missing(value):
-        return "–"
-    thousands, decimal = _SEPARATORS[_lang(lang)]
-    text = f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
-    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+        return MISSING
+    lang = _lang(lang)
+    pattern = _number_pattern(lang, digits, False)
+    return _unsigned_zero(pattern.apply(_number(value), _BABEL[lang]))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _fmt_int(n: int, lang: str) -> str:
+    return _number_pattern(lang, 0, False).apply(n, _BABEL[lang])
 
 
 def fmt_int(value: float | int | None, lang: str | None = None) -> str:
     """`1234` -> `1.234` (id) or `1,234` (en); missing -> an en dash."""
     if _is_missing(value):
-        return "–"
-    return fmt_decimal(round(float(value)), 0, lang)  # type: ignore[arg-type]
+        return MISSING
+    n = value if type(value) is int else round(float(value))  # type: ignore[arg-type]
+    return _fmt_int(n, _lang(lang))
 
 
 def fmt_signed_int(value: float | int | None, lang: str | None = None) -> str:
     """A change: `+12`, `-3`, `0` (ASCII signs: st.metric reads the arrow from them)."""
     if _is_missing(value):
-        return "–"
+        return MISSING
     n = round(float(value))  # type: ignore[arg-type]
     text = fmt_int(abs(n), lang)
     return f"+{text}" if n > 0 else (f"-{text}" if n < 0 else text)
 
 
 def fmt_pct(value: float | None, digits: int = 1, lang: str | None = None) -> str:
-    """A fraction as a percentage: `0.125` -> `12,5%` (id) or `12.5%` (en)."""
+    """A fraction as a percentage: `0.125` -> `12,5%` (id) or `12.5%` (en), CLDR's pattern."""
     if _is_missing(value):
-        return "–"
-    return f"{fmt_decimal(float(value) * 100, digits, lang)}%"  # type: ignore[arg-type]
+        return MISSING
+    lang = _lang(lang)
+    pattern = _number_pattern(lang, digits, True)
+    return _unsigned_zero(pattern.apply(_number(value), _BABEL[lang]))  # type: ignore[arg-type]
 
 
 def fmt_pct_points(value: float | None, digits: int = 1, lang: str | None = None) -> str:
     """A change between two fractions, in percentage points: `+1,5 poin` / `+1.5 pts`."""
     if _is_missing(value):
-        return "–"
-    points = float(value) * 100  # type: ignore[arg-type]
-    text = fmt_decimal(abs(points), digits, lang)
+        return MISSING
+    # Scaled in decimal, as fmt_pct's pattern does, so `+0,02 poin` agrees with `0,02%`.
+    points = Decimal(str(_number(value))).scaleb(2)  # type: ignore[arg-type]
+    text = fmt_decimal(abs(points), digits, lang)  # type: ignore[arg-type]
+    # The sign follows the change even when it rounds to `0,0`: st.metric draws its arrow
+    # from the sign, and a tiny fall must not show as a rise (ui.delta_args greys out 0).
     sign = "+" if points > 0 else ("-" if points < 0 else "")
     return f"{sign}{text} {t('unit.points', lang)}"
 
 
+@lru_cache(maxsize=4096)
+def _fmt_date(day: date, lang: str) -> str:
+    return _DATE.apply(day, _BABEL[lang])
+
+
 def fmt_date(value: date | datetime | None, lang: str | None = None) -> str:
-    """`8 Jun 2020`; Indonesian month names `Mei`, `Agu`, `Okt`, `Des`."""
-    if value is None:
-        return "–"
-    months = MONTHS_SHORT[_lang(lang)]
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    """`8 Jun 2020` in both languages; CLDR's Indonesian months `Mei`, `Agu`, `Okt`, `Des`."""
+    if _no_moment(value):
+        return MISSING
+    # A datetime (or pandas Timestamp) shows its date; the cache is keyed by the date.
+    day = value if type(value) is date else date(value.year, value.month, value.day)
+    return _fmt_date(day, _lang(lang))
+
+
+@lru_cache(maxsize=1024)
+def _fmt_date_long(day: date, lang: str) -> str:
+    return _DATE_LONG.apply(day, _BABEL[lang])
+
+
+def fmt_date_long(value: date | datetime | None, lang: str | None = None) -> str:
+    """Month in full, for dates in running text: `14 Maret 2021` / `14 March 2021`."""
+    if _no_moment(value):
+        return MISSING
+    day = value if type(value) is date else date(value.year, value.month, value.day)
+    return _fmt_date_long(day, _lang(lang))
 
 
 def fmt_datetime(value: datetime | None, lang: str | None = None) -> str:
-    """`8 Jun 2020 08.15` (id, dot as time separator) or `8 Jun 2020 08:15` (en)."""
-    if value is None:
-        return "–"
-    sep = "." if _lang(lang) == "id" else ":"
-    return f"{fmt_date(value, lang)} {value.hour:02d}{sep}{value.minute:02d}"
+    """`8 Jun 2020 08.15` (id: CLDR's dot between hours and minutes) or `8 Jun 2020 08:15`."""
+    if _no_moment(value):
+        return MISSING
+    lang = _lang(lang)
+    return _DATETIME[lang].apply(value, _BABEL[lang])
+
+
+def fmt_datetime_long(value: datetime | None, lang: str | None = None) -> str:
+    """Month in full, for "made on" lines: `30 November 2026 09.15` / `30 November 2026 09:15`."""
+    if _no_moment(value):
+        return MISSING
+    lang = _lang(lang)
+    return _DATETIME_LONG[lang].apply(value, _BABEL[lang])
 
 
 def fmt_range(start: date, end: date, lang: str | None = None) -> str:
     """`1 Jun 2020 – 30 Jun 2020`."""
     return f"{fmt_date(start, lang)} – {fmt_date(end, lang)}"
+
+
+def fmt_month(year: int, month: int, lang: str | None = None) -> str:
+    """A calendar month: `Juli 2020` (id) or `July 2020` (en), CLDR's month-year pattern."""
+    lang = _lang(lang)
+    return _MONTH_YEAR[lang].apply(date(year, month, 1), _BABEL[lang])
+
+
+def fmt_week(iso_year: int, iso_week: int, lang: str | None = None) -> str:
+    """An ISO week: `Minggu ke-28 2020` (id) or `Week 28 of 2020` (en), CLDR's phrase.
+
+    The numbers are filled into CLDR's pattern as given: Babel's own week numbers follow
+    each locale's week rules, which are not ISO's (weeks of 4+ days from Monday).
+    """
+    date.fromisocalendar(iso_year, iso_week, 1)  # ValueError for a week the year lacks
+    lang = _lang(lang)
+    text = _WEEK[lang].format % {"w": str(iso_week), "Y": str(iso_year)}
+    return text[:1].upper() + text[1:]  # CLDR's phrase is lower-case mid-sentence text
 
 
 def day_name(iso_weekday: int, lang: str | None = None, short: bool = False) -> str:
@@ -195,6 +312,7 @@ def day_name(iso_weekday: int, lang: str | None = None, short: bool = False) -> 
 
 
 def month_name(month: int, lang: str | None = None, short: bool = True) -> str:
+    """Month 1..12 -> `Agu` / `Aug` (or `Agustus` / `August` with `short=False`)."""
     return (MONTHS_SHORT if short else MONTHS_LONG)[_lang(lang)][month - 1]
 
 
@@ -351,9 +469,10 @@ register(
         ),
         "tile.whatsapp": ("Pangsa WhatsApp", "WhatsApp share"),
         "tile.whatsapp.help": (
-            "Permohonan lewat WhatsApp ÷ semua permohonan. Naik = baik (lebih sedikit "
-            "kerumunan di loket).",
-            "Requests by WhatsApp ÷ all requests. Up is good (fewer people crowding the counter).",
+            "Permohonan lewat WhatsApp ÷ semua permohonan. Pangsa kanal tidak baik atau "
+            "buruk: perubahannya berwarna netral.",
+            "Requests by WhatsApp ÷ all requests. A channel's share is neither good nor bad: "
+            "its change is shown in a neutral colour.",
         ),
         "tile.no_show": ("Tidak hadir", "No-shows"),
         "tile.no_show.help": (
@@ -1206,6 +1325,512 @@ register(
         "dq.mappings.removed": (
             "Pemetaan dihapus: file dengan judul kolom itu akan dipetakan ulang.",
             "Mapping removed: files with that header will be mapped again.",
+        ),
+    }
+)
+
+
+# ---------------------------------------------------------------- office settings and targets
+# (issue 11: dashboard/settings.py, dashboard/targets.py, the admin page's Kantor and Target
+# tabs, the banners and `python -m dashboard check`)
+register(
+    {
+        "settings.field.name": ("Nama kantor", "Office name"),
+        "settings.field.regency": ("Kabupaten/kota", "Regency"),
+        "settings.field.address": ("Alamat", "Address"),
+        "settings.field.timezone": ("Zona waktu", "Time zone"),
+        "settings.field.kecamatan": ("Daftar kecamatan", "Kecamatan list"),
+        "settings.err.text": ("{field} harus berupa teks.", "{field} must be text."),
+        "settings.err.empty": ("{field} tidak boleh kosong.", "{field} must not be empty."),
+        "settings.err.long": (
+            "{field} paling banyak {limit} karakter (sekarang {n}); persingkat.",
+            "{field} may have at most {limit} characters (it has {n}); shorten it.",
+        ),
+        "settings.err.timezone": (
+            "Zona waktu “{value}” tidak dikenal; tulis nama IANA seperti Asia/Makassar, "
+            "Asia/Jakarta atau Asia/Jayapura.",
+            "Unknown time zone “{value}”; write an IANA name such as Asia/Makassar, "
+            "Asia/Jakarta or Asia/Jayapura.",
+        ),
+        "settings.err.kecamatan_type": (
+            "Daftar kecamatan: tulis satu nama per baris atau pisahkan dengan koma.",
+            "Kecamatan list: write one name per line or separate them with commas.",
+        ),
+        "settings.err.kecamatan_long": (
+            "Nama kecamatan “{name}…” lebih dari {limit} karakter; periksa daftarnya.",
+            "The kecamatan name “{name}…” is longer than {limit} characters; check the list.",
+        ),
+        "settings.err.kecamatan_many": (
+            "Daftar kecamatan berisi {n} nama; paling banyak {limit}.",
+            "The kecamatan list has {n} names; at most {limit} are accepted.",
+        ),
+        "settings.err.unknown": (
+            "Pengaturan {field} tidak dikenal; gunakan salah satu: {fields}.",
+            "Unknown setting {field}; use one of: {fields}.",
+        ),
+        "settings.err.reason": (
+            "Isi alasan perubahan (dicatat di log audit).",
+            "Give a reason for the change (it goes into the audit log).",
+        ),
+        "settings.err.nothing": (
+            "Tidak ada pengaturan yang diberikan; sebutkan paling sedikit satu.",
+            "No setting given; name at least one to change.",
+        ),
+        "targets.name.backlog_clear_days": (
+            "Antrean tuntas dalam (hari)",
+            "Backlog clears within (days)",
+        ),
+        "targets.name.rejection_band": ("Rentang tingkat penolakan", "Rejection rate band"),
+        "targets.name.no_show_max": ("Batas tingkat tidak hadir", "Highest no-show rate"),
+        "targets.name.max_days_at_cap": (
+            "Hari buka berturut-turut pada kuota (paling banyak)",
+            "Open days in a row at the cap (at most)",
+        ),
+        "targets.name.import_stale_days": (
+            "Log diimpor paling lama setiap (hari)",
+            "Logs imported at least every (days)",
+        ),
+        "targets.rule.backlog_clear_days": (
+            "terlewati bila antrean e-KTP, menurut proyeksi pada kuota yang berlaku, tuntas "
+            "lebih dari N hari setelah akhir periode (tepat N hari: terpenuhi)",
+            "missed when the e-KTP backlog, projected at the cap in force, clears more than N "
+            "days after the end of the period (exactly N days: met)",
+        ),
+        "targets.rule.rejection_band": (
+            "terlewati bila tingkat penolakan periode di bawah batas bawah atau di atas batas "
+            "atas (tepat di batas: terpenuhi)",
+            "missed when the period's rejection rate is below the low end or above the high "
+            "end (exactly at an end: met)",
+        ),
+        "targets.rule.no_show_max": (
+            "terlewati bila tingkat tidak hadir periode lebih dari batas (tepat di batas: "
+            "terpenuhi)",
+            "missed when the period's no-show rate is above the limit (exactly at it: met)",
+        ),
+        "targets.rule.max_days_at_cap": (
+            "terlewati bila lebih dari N hari buka berturut-turut mencapai kuota (hari tutup "
+            "dilewati)",
+            "missed when more than N open days in a row reach the cap (closed days are skipped)",
+        ),
+        "targets.rule.import_stale_days": (
+            "terlewati bila impor terakhir lebih dari N hari yang lalu, atau belum pernah ada",
+            "missed when the last import was more than N days ago, or there was none",
+        ),
+        "targets.err.days": (
+            "{target_key} harus bilangan bulat dari {low} sampai {high} hari, bukan {value}.",
+            "{target_key} must be a whole number of days from {low} to {high}, not {value}.",
+        ),
+        "targets.err.fraction": (
+            "{target_key} harus antara {low} dan {high} (pecahan: 0.15 = 15%), bukan {value}.",
+            "{target_key} must be between {low} and {high} (a fraction: 0.15 = 15%), not {value}.",
+        ),
+        "targets.err.band": (
+            "{target_key} harus dua pecahan bawah-atas antara {low} dan {high} dengan bawah < atas "
+            "(mis. 0.02-0.05), bukan {value}.",
+            "{target_key} must be two fractions low-high between {low} and {high} with low < high "
+            "(e.g. 0.02-0.05), not {value}.",
+        ),
+        "targets.err.fraction_pct": (
+            "{name}: isi persentase antara 0% dan 100%.",
+            "{name}: enter a percentage from 0% to 100%.",
+        ),
+        "targets.err.band_pct": (
+            "{name}: isi batas bawah dan atas antara 0% dan 100%, bawah lebih kecil dari atas.",
+            "{name}: enter a low and a high end from 0% to 100%, the low end below the high.",
+        ),
+        "targets.range.days": ("{low}–{high} hari", "{low}–{high} days"),
+        "targets.range.pct": ("{low}–{high}", "{low}–{high}"),
+        "targets.range.band": ("{low}–{high}, bawah < atas", "{low}–{high}, low < high"),
+        "targets.err.unknown": (
+            "Target {target_key} tidak dikenal; gunakan salah satu: {keys}.",
+            "Unknown target {target_key}; use one of: {keys}.",
+        ),
+        "targets.alert.backlog": (
+            "Antrean {backlog} permohonan tuntas dalam {days} hari pada kuota {cap}/hari; "
+            "target ≤ {target} hari.",
+            "The backlog of {backlog} requests clears in {days} days at a cap of {cap}/day; "
+            "target ≤ {target} days.",
+        ),
+        "targets.alert.backlog_never": (
+            "Antrean {backlog} permohonan tidak tuntas dalam {horizon} hari pada kuota "
+            "{cap}/hari; target ≤ {target} hari.",
+            "The backlog of {backlog} requests does not clear within {horizon} days at a cap "
+            "of {cap}/day; target ≤ {target} days.",
+        ),
+        "targets.alert.rejection_above": (
+            "Tingkat penolakan skrining {rate}, di atas rentang target {band}.",
+            "Screening rejection rate {rate}, above the target band {band}.",
+        ),
+        "targets.alert.rejection_below": (
+            "Tingkat penolakan skrining {rate}, di bawah rentang target {band}: periksa "
+            "apakah aturan skrining dijalankan.",
+            "Screening rejection rate {rate}, below the target band {band}: check that the "
+            "screening rules are applied.",
+        ),
+        "targets.alert.no_show": (
+            "Tingkat tidak hadir {rate}; target ≤ {target}.",
+            "No-show rate {rate}; target ≤ {target}.",
+        ),
+        "targets.alert.at_cap": (
+            "Kuota penuh {days} hari buka berturut-turut ({since}–{until}); target paling "
+            "banyak {target} hari.",
+            "The cap was reached on {days} open days in a row ({since}–{until}); target at "
+            "most {target} days.",
+        ),
+        "targets.alert.stale": (
+            "Impor log terakhir {days} hari yang lalu ({date}); target paling lama setiap "
+            "{target} hari.",
+            "The last log import was {days} days ago ({date}); target at least every "
+            "{target} days.",
+        ),
+        "targets.alert.never_imported": (
+            "Belum pernah ada log yang diimpor; target paling lama setiap {target} hari.",
+            "No log has been imported yet; target at least every {target} days.",
+        ),
+        "check.ok": (
+            "Semua target terpenuhi ({start} s.d. {end}).",
+            "All targets met ({start} to {end}).",
+        ),
+        "admin.office.tab": ("Kantor", "Office"),
+        "admin.office.intro": (
+            "Nama, kabupaten dan alamat tampil di kop laporan; daftar kecamatan dipakai filter, "
+            "templat impor dan laporan; zona waktu menentukan tanggal “hari ini” kantor.",
+            "The name, regency and address head the report; the kecamatan list feeds the "
+            "filter, the import templates and the report; the time zone sets the office's "
+            "“today”.",
+        ),
+        "admin.office.kecamatan.help": (
+            "Satu nama per baris (atau dipisah koma). Kapitalisasi tidak membedakan nama.",
+            "One name per line (or comma-separated). Case does not make a name different.",
+        ),
+        "admin.office.reason": ("Alasan perubahan", "Reason for the change"),
+        "admin.office.submit": ("Simpan pengaturan kantor", "Save office settings"),
+        "admin.office.saved": ("Pengaturan kantor disimpan.", "Office settings saved."),
+        "admin.office.unchanged": (
+            "Tidak ada yang berubah: nilainya sama dengan yang tersimpan.",
+            "Nothing changed: the values are those already saved.",
+        ),
+        "admin.office.defaults": ("Masih bawaan: {fields}.", "Still the defaults: {fields}."),
+        "admin.office.tz_env": (
+            "DASHBOARD_TZ={env} diatur di lingkungan server dan berlaku di atas zona waktu ini.",
+            "DASHBOARD_TZ={env} is set in the server's environment and wins over this time zone.",
+        ),
+        "admin.office.audit": ("Log audit pengaturan kantor", "Office settings audit log"),
+        "admin.targets.tab": ("Target", "Targets"),
+        "admin.targets.intro": (
+            "Target yang terlewati tampil sebagai peringatan di ringkasan dan di halaman "
+            "terkait, masuk ke laporan bulanan, dan dicetak oleh `python -m dashboard check`.",
+            "A missed target shows as a warning on the overview and on the page it concerns, "
+            "goes into the monthly report, and is printed by `python -m dashboard check`.",
+        ),
+        "admin.targets.col.target": ("Target", "Target"),
+        "admin.targets.col.value": ("Nilai", "Value"),
+        "admin.targets.col.source": ("Asal", "Source"),
+        "admin.targets.col.range": ("Rentang yang diterima", "Accepted range"),
+        "admin.targets.col.rule": ("Kapan terlewati", "When it is missed"),
+        "admin.targets.default": ("bawaan", "default"),
+        "admin.targets.set": ("diatur admin", "set by an admin"),
+        "admin.targets.band_low": ("Batas bawah penolakan (%)", "Rejection band, low end (%)"),
+        "admin.targets.band_high": ("Batas atas penolakan (%)", "Rejection band, high end (%)"),
+        "admin.targets.no_show_pct": ("Batas tingkat tidak hadir (%)", "Highest no-show rate (%)"),
+        "admin.targets.reason": ("Alasan perubahan", "Reason for the change"),
+        "admin.targets.submit": ("Simpan target", "Save targets"),
+        "admin.targets.saved": ("Target disimpan: {keys}.", "Targets saved: {keys}."),
+        "admin.targets.unchanged": (
+            "Tidak ada yang berubah: nilainya sama dengan yang berlaku.",
+            "Nothing changed: the values are those in force.",
+        ),
+        "admin.targets.audit": ("Log audit target", "Targets audit log"),
+    }
+)
+
+# ---------------------------------------------------------------- the heads' report (report.py)
+register(
+    {
+        "report.title.month": (
+            "Laporan Bulanan Perekaman KTP-el",
+            "Monthly Report on e-KTP Recording",
+        ),
+        "report.title.week": (
+            "Laporan Mingguan Perekaman KTP-el",
+            "Weekly Report on e-KTP Recording",
+        ),
+        "report.file.month": ("laporan-bulanan", "monthly-report"),
+        "report.file.week": ("laporan-mingguan", "weekly-report"),
+        "report.period": ("Periode: {range} ({days} hari)", "Period: {range} ({days} days)"),
+        "report.partial": (" — berjalan, sampai hari ini", " — still running, up to today"),
+        "report.compared": (
+            "Dibandingkan dengan: {period} ({range})",
+            "Compared with: {period} ({range})",
+        ),
+        "report.filters": ("Filter: {filters}", "Filters: {filters}"),
+        "report.generated": ("Dibuat: {when} {tz}", "Made: {when} {tz}"),
+        "report.page": ("Halaman {n} dari {total}", "Page {n} of {total}"),
+        "report.no_data.title": ("Tidak ada data", "No data"),
+        "report.no_data.body": (
+            "Tidak ada permohonan, jadwal, kedatangan atau perekaman yang tercatat untuk "
+            "{period}. Periksa apakah log periode ini sudah diimpor.",
+            "No request, appointment, visit or recording is recorded for {period}. Check "
+            "that the logs of this period have been imported.",
+        ),
+        "report.tiles": ("Angka utama", "Key figures"),
+        "report.tiles.figure": ("Indikator", "Figure"),
+        "report.tile.backlog": ("Antrean akhir periode", "Backlog at the end"),
+        "report.tiles.now": ("{period}", "{period}"),
+        "report.tiles.before": ("{period}", "{period}"),
+        "report.tiles.change": ("Perubahan", "Change"),
+        "report.tiles.legend": (
+            "Perubahan hijau = membaik, merah = memburuk, abu-abu = tidak berubah atau "
+            "netral (pangsa kanal tidak baik atau buruk). Antrean: permohonan KTP-el yang "
+            "belum selesai pada hari terakhir periode.",
+            "Changes in green = better, red = worse, grey = unchanged or neutral (a "
+            "channel's share is neither good nor bad). Backlog: e-KTP requests still open "
+            "at the end of the period's last day.",
+        ),
+        "report.summary": ("Ringkasan", "Summary"),
+        "report.decisions": ("Perlu keputusan", "Needs a decision"),
+        "report.alerts": ("Peringatan dalam periode ini", "Alerts in the period"),
+        "report.alerts.none": ("Tidak ada target yang terlewati.", "No target was missed."),
+        "report.up_by": ("naik {n}", "up {n}"),
+        "report.down_by": ("turun {n}", "down {n}"),
+        "report.unchanged": ("sama", "unchanged"),
+        "report.s.recorded": (
+            "Perekaman selesai: {recorded} dari kuota {cap} ({util} terpakai), {change} "
+            "dibanding {prev} ({before}).",
+            "Recordings finished: {recorded} against a cap of {cap} ({util} used), {change} "
+            "compared with {prev} ({before}).",
+        ),
+        "report.s.backlog_up": (
+            "Antrean naik {pct} menjadi {n} permohonan",
+            "The backlog rose {pct} to {n} requests",
+        ),
+        "report.s.backlog_down": (
+            "Antrean turun {pct} menjadi {n} permohonan",
+            "The backlog fell {pct} to {n} requests",
+        ),
+        "report.s.backlog_same": (
+            "Antrean tetap {n} permohonan",
+            "The backlog stayed at {n} requests",
+        ),
+        "report.s.backlog_from_zero": (
+            "Antrean naik dari 0 menjadi {n} permohonan",
+            "The backlog rose from 0 to {n} requests",
+        ),
+        "report.s.clears": (
+            "; dengan kuota {cap} per hari, antrean diperkirakan tuntas {date}.",
+            "; at a cap of {cap} a day it is expected to clear on {date}.",
+        ),
+        "report.s.never": (
+            "; dengan kuota {cap} per hari, antrean tidak tuntas dalam dua tahun.",
+            "; at a cap of {cap} a day it does not clear within two years.",
+        ),
+        "report.decide.backlog": (
+            "Antrean baru tuntas {days} hari setelah akhir periode (lebih dari {limit} hari): "
+            "pertimbangkan menambah kuota harian atau hari layanan tambahan.",
+            "The backlog clears only {days} days after the end of the period (more than "
+            "{limit} days): consider a higher daily cap or extra service days.",
+        ),
+        "report.decide.never": (
+            "Antrean tidak tuntas pada kuota sekarang: perlu tambahan kuota harian atau hari "
+            "layanan.",
+            "The backlog does not clear at the current cap: a higher daily cap or extra "
+            "service days are needed.",
+        ),
+        "report.s.screening": (
+            "{rejected} dari {checked_in} orang yang datang ditolak saat skrining kesehatan "
+            "({rate})",
+            "{rejected} of the {checked_in} people who came were turned away at the health "
+            "screen ({rate})",
+        ),
+        "report.s.top_reason": (
+            "; alasan terbanyak: {reason} ({n})",
+            "; the most frequent reason: {reason} ({n})",
+        ),
+        "report.s.no_visits": (
+            "Tidak ada yang datang ke skrining kesehatan dalam periode ini.",
+            "Nobody came to the health screen in this period.",
+        ),
+        "report.s.channels": (
+            "Lewat WhatsApp: {share} dari permohonan ({whatsapp} dari {total}); perubahan "
+            "dibanding {prev}: {change}.",
+            "By WhatsApp: {share} of the requests ({whatsapp} of {total}); change compared "
+            "with {prev}: {change}.",
+        ),
+        "report.s.no_requests": (
+            "Tidak ada permohonan baru dalam periode ini.",
+            "No new requests in this period.",
+        ),
+        "report.s.no_show": (
+            "{n} dari {expected} orang yang dijadwalkan tidak hadir ({rate}).",
+            "{n} of {expected} people scheduled did not come ({rate}).",
+        ),
+        "report.quality": (
+            "Catatan kualitas data: {quarantined} baris dikarantina oleh impor dalam periode "
+            "ini; {silent} dari {open} hari buka tanpa impor log.",
+            "Data-quality note: {quarantined} rows quarantined by imports made in the period; "
+            "{silent} of {open} open days without a log import.",
+        ),
+        "report.chart.throughput": (
+            "Perekaman per hari dan kuota",
+            "Recordings per day and the cap",
+        ),
+        "report.chart.throughput.caption": (
+            "Batang: perekaman selesai; garis bertingkat: kuota yang berlaku; batang gelap: "
+            "kuota tercapai.",
+            "Bars: recordings finished; stepped line: the cap in force; dark bars: cap reached.",
+        ),
+        "report.chart.backlog": (
+            "Antrean pada akhir setiap hari",
+            "Backlog at the end of each day",
+        ),
+        "report.chart.backlog.caption": (
+            "Permohonan perekaman KTP-el yang belum selesai.",
+            "e-KTP recording requests still open.",
+        ),
+        "report.chart.projection": (
+            "Proyeksi penyelesaian antrean",
+            "Backlog clearance projection",
+        ),
+        "report.chart.projection.caption": (
+            "Dari akhir periode, pada kuota yang berlaku, dengan permintaan, kehadiran dan "
+            "kelulusan skrining 28 hari terakhir.",
+            "From the end of the period, at the caps in force, with the demand, show rate and "
+            "screening pass rate of the last 28 days.",
+        ),
+        "report.chart.reasons": (
+            "Ditolak saat skrining, menurut alasan",
+            "Turned away at screening, by reason",
+        ),
+        "report.chart.reasons.caption": (
+            "Menurut tanggal kedatangan; per minggu untuk periode lebih dari sebulan.",
+            "By the day of the visit; by week for periods longer than a month.",
+        ),
+        "report.chart.channels": ("Bauran kanal permohonan", "Channel mix of the requests"),
+        "report.chart.channels.caption": (
+            "Pangsa setiap kanal dari permohonan yang masuk (tidak baik atau buruk).",
+            "Each channel's share of the requests received (neither good nor bad).",
+        ),
+        "report.chart.not_applicable": (
+            "Antrean hanya untuk layanan KTP-el: tidak berlaku untuk filter layanan ini.",
+            "The backlog is about e-KTP recording only: not applicable to this service filter.",
+        ),
+        "report.chart.no_backlog": (
+            "Tidak ada antrean pada akhir periode: tidak ada yang perlu diproyeksikan.",
+            "No backlog at the end of the period: nothing to project.",
+        ),
+        "report.chart.no_rejections": (
+            "Tidak ada yang ditolak saat skrining dalam periode ini.",
+            "Nobody was turned away at the screening in this period.",
+        ),
+        "report.chart.no_requests": (
+            "Tidak ada permohonan dalam periode ini.",
+            "No requests in this period.",
+        ),
+        "report.button": ("Unduh laporan PDF: {period}", "Download the PDF report: {period}"),
+        "report.button.help": (
+            "Laporan untuk kepala dinas dan bupati: angka utama dibanding periode sebelumnya, "
+            "grafik, ringkasan dan peringatan. Dibuat saat tombol diklik (beberapa detik).",
+            "The report for the head of office and the regent: key figures against the "
+            "previous period, charts, summary and alerts. Made when clicked (a few seconds).",
+        ),
+        "report.for.month": (
+            "Laporan bulanan untuk {period}: bulan dari tanggal akhir tampilan ini.",
+            "The monthly report for {period}: the month of this view's last day.",
+        ),
+        "report.for.week": (
+            "Laporan mingguan untuk {period}: tampilan ini adalah satu minggu (Senin–Minggu).",
+            "The weekly report for {period}: this view is one week (Monday to Sunday).",
+        ),
+    }
+)
+
+# WhatsApp chat exports as the request log (issue 12: pages/data_quality.py,
+# dashboard/whatsapp_import.py).
+register(
+    {
+        "wa.title": ("Impor chat WhatsApp", "Import WhatsApp chats"),
+        "wa.caption": (
+            "Ekspor chat dari ponsel kantor (WhatsApp: buka chat → ⋮ → Lainnya → Ekspor "
+            "chat → Tanpa media), lalu unggah file .txt atau .zip-nya, beberapa sekaligus. "
+            "Pesan pertama seorang pengirim yang tidak punya permohonan dalam N hari "
+            "terakhir diusulkan sebagai permohonan; periksa usulannya, hapus centang yang "
+            "bukan permohonan, lalu simpan. Yang disimpan hanya data permohonan (waktu, "
+            "nomor yang di-hash dan disamarkan, NIK yang di-hash, kecamatan, layanan); isi "
+            "pesan, nama dan nomor asli tidak pernah disimpan.",
+            "Export the chats from the office phone (WhatsApp: open the chat → ⋮ → More → "
+            "Export chat → Without media), then upload the .txt or .zip files, several at "
+            "once. A sender's first message with no request of theirs in the last N days "
+            "is proposed as a request; review the proposals, untick those that are not "
+            "requests, then save. Only the request is stored (time, hashed and masked "
+            "number, hashed NIK, kecamatan, service); message text, names and raw numbers "
+            "never are.",
+        ),
+        "wa.files": ("File chat (.txt atau .zip)", "Chat files (.txt or .zip)"),
+        "wa.office": (
+            "Nomor atau nama WhatsApp kantor",
+            "The office's WhatsApp number or name",
+        ),
+        "wa.office.help": (
+            "Pesan dari nomor atau nama ini adalah balasan kantor, bukan permohonan. "
+            "Beberapa dipisah koma. Disimpan untuk impor berikutnya.",
+            "Messages from this number or name are the office's replies, not requests. "
+            "Separate several with commas. Kept for the next imports.",
+        ),
+        "wa.window": ("Jendela (hari)", "Window (days)"),
+        "wa.window.help": (
+            "Pesan seorang pengirim menjadi permohonan baru bila ia tidak punya permohonan "
+            "dalam sekian hari terakhir.",
+            "A sender's message is a new request when they have no request in this many "
+            "days before it.",
+        ),
+        "wa.check": ("Periksa chat", "Check chats"),
+        "wa.none": (
+            "Pilih dulu satu file chat atau lebih.",
+            "Choose one or more chat files first.",
+        ),
+        "wa.nothing_read": ("Tidak ada chat yang dapat dibaca:", "No chat could be read:"),
+        "wa.read": (
+            "**{chats}** chat, **{messages}** pesan dibaca: **{proposals}** usulan permohonan, "
+            "{likely} di antaranya kemungkinan besar permohonan.",
+            "**{chats}** chats, **{messages}** messages read: **{proposals}** proposed "
+            "requests, {likely} of them likely.",
+        ),
+        "wa.stored": (
+            "{count} permohonan dari chat ini sudah tersimpan; ikut diimpor lagi dan "
+            "terhitung tidak berubah.",
+            "{count} requests in these chats are stored already; they are imported again "
+            "and counted as unchanged.",
+        ),
+        "wa.dismissed": (
+            "{count} usulan tidak ditampilkan: sudah dihapus centangnya pada pemeriksaan "
+            "sebelumnya (bukan permohonan).",
+            "{count} proposals left out: unticked in an earlier review (not requests).",
+        ),
+        "wa.no_proposals": (
+            "Tidak ada permohonan baru: setiap pengirim sudah punya permohonan dalam jendela.",
+            "No new requests: every sender has a request within the window already.",
+        ),
+        "wa.review": (
+            "Semua usulan dicentang. Hapus centang yang bukan permohonan, lalu Simpan. "
+            "Nomor dan awal pesan disamarkan.",
+            "Every proposal is ticked. Untick those that are not requests, then Save. "
+            "Numbers and first words are masked.",
+        ),
+        "wa.col.save": ("Simpan?", "Save?"),
+        "wa.col.time": ("Waktu", "Time"),
+        "wa.col.phone": ("Nomor", "Number"),
+        "wa.col.kecamatan": ("Kecamatan", "Kecamatan"),
+        "wa.col.service": ("Layanan", "Service"),
+        "wa.col.why": ("Alasan diusulkan", "Why proposed"),
+        "wa.col.snippet": ("Awal pesan", "First words"),
+        "wa.no_phone": ("(nama kontak)", "(contact name)"),
+        "wa.why.nik": ("ada NIK", "a NIK"),
+        "wa.why.words": ("kata permohonan", "request words"),
+        "wa.why.first_message": ("pesan pertama saja", "first message only"),
+        "wa.save": ("Simpan", "Save"),
+        "wa.none_ticked": (
+            "Tidak ada usulan yang dicentang: tidak ada yang disimpan.",
+            "No proposal is ticked: nothing was saved.",
         ),
     }
 )

@@ -458,6 +458,25 @@ def rates(
     }
 
 
+def rates_of_days(frame: pd.DataFrame) -> dict[str, float | int | None]:
+    """`rates` of a period from its `daily` rows (same filters), without a query: by
+    CONTRACT 3 a period's counts are its days' counts summed, and the rates are defined
+    on those sums, so the keys and values are `rates`' own (tests/test_report.py and
+    tests/test_projection.py compare the two)."""
+    checked_in = int(frame["checked_in"].sum())
+    rejected = int(frame["screening_rejected"].sum())
+    no_show = int(frame["no_show"].sum())
+    return {
+        "checked_in": checked_in,
+        "screening_rejected": rejected,
+        "recorded": int(frame["recorded"].sum()),
+        "no_show": no_show,
+        "scheduled": int(frame["scheduled"].sum()),
+        "rejection_rate": rejected / checked_in if checked_in else None,
+        "no_show_rate": no_show / (no_show + checked_in) if (no_show + checked_in) else None,
+    }
+
+
 _AGE_BUCKETS_SQL = """
 SELECT count(*) FILTER (WHERE age <= 7) AS b0,
        count(*) FILTER (WHERE age BETWEEN 8 AND 14) AS b1,
@@ -540,12 +559,33 @@ def _empty_series() -> pd.DataFrame:
     )
 
 
+def _from_daily(
+    frame: pd.DataFrame | None, window_start: date, as_of: date
+) -> tuple[int | None, dict[str, float | int | None] | None]:
+    """(backlog_end of `as_of`, the window's rates) from a caller's `daily` frame, each
+    None where the frame does not have the day, or all days of the window."""
+    if frame is None or not len(frame):
+        return None, None
+    import pandas as pd
+
+    days = pd.to_datetime(frame["date"]).dt.date
+    at = frame.loc[days == as_of, "backlog_end"]
+    backlog = None if len(at) != 1 or pd.isna(at.iloc[0]) else int(at.iloc[0])
+    in_window = (days >= window_start) & (days <= as_of)
+    window = frame[in_window]
+    # Every day once: a frame with a gap or a repeated day must not pass for the window.
+    whole = len(window) == RECENT_DAYS and days[in_window].nunique() == RECENT_DAYS
+    return backlog, (rates_of_days(window) if whole else None)
+
+
 def project_clearance(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
     filters: Filters = NO_FILTERS,
     what_if_cap: int | None = None,
     horizon_days: int = 730,
+    *,
+    daily: pd.DataFrame | None = None,
 ) -> Projection:
     """When would the e-KTP backlog clear? A day-by-day fluid projection.
 
@@ -568,6 +608,12 @@ def project_clearance(
     it does not within `horizon_days`. `series` has one row per projected day up to the
     clear date (or the horizon): `date, cap, expected_recorded, backlog`.
     Not applicable (`applicable=False`) when the service filter excludes ktp_el.
+
+    `daily`: a `daily` frame with the same `filters` the caller already has (the monthly
+    report's previous + current month). Where it has the row of `as_of`, its
+    `backlog_end` is `backlog_now` (the same definition, CONTRACT 3), and where it has
+    all 28 days of the window, the rates are summed from its rows (`rates_of_days`):
+    the same numbers without the two reads, the first of which scans all of history.
     """
     as_of = _as_date(as_of)
     if what_if_cap is not None:
@@ -580,7 +626,11 @@ def project_clearance(
 
     params = _prepare(con, filters)
     window_start = as_of - timedelta(days=RECENT_DAYS - 1)
-    backlog_now = int(con.execute(_BACKLOG_AT_SQL, {"as_of": as_of, **params}).fetchall()[0][0])
+    given_backlog, recent = _from_daily(daily, window_start, as_of)
+    if given_backlog is None:
+        backlog_now = int(con.execute(_BACKLOG_AT_SQL, {"as_of": as_of, **params}).fetchall()[0][0])
+    else:
+        backlog_now = given_backlog
     demand_rows = con.execute(
         _DEMAND_SQL, {"start": window_start, "end": as_of, **params}
     ).fetchall()
@@ -590,7 +640,8 @@ def project_clearance(
         demand[int(dow)] = count / weeks
     daily_demand = sum(demand.values()) / 7
 
-    recent = rates(con, window_start, as_of, filters)
+    if recent is None:
+        recent = rates(con, window_start, as_of, filters)
     assumed = False
     if recent["no_show_rate"] is None:
         show_rate, assumed = 1.0, True

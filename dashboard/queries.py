@@ -28,11 +28,6 @@ from dashboard.metrics import Filters
 #: Time grains a chart may group by; the value is bound into `date_trunc`, never pasted.
 GRAINS: tuple[str, ...] = ("day", "week", "month")
 
-#: What "good" looks like for the share of checked-in people turned away at the health
-#: screen: below 2% suggests the screen is not being applied, above 5% that people come
-#: ill or unprepared (announce the rules with the appointment). Office policy, not data.
-REJECTION_TARGET_BAND: tuple[float, float] = (0.02, 0.05)
-
 #: Body temperature at or above which a person is turned away (Kemenkes protocol).
 FEVER_THRESHOLD_C = Decimal("37.5")
 

@@ -289,6 +289,48 @@ MIGRATIONS.append(
     )
 )
 
+# Office settings and targets (issue 11; dashboard/settings.py, dashboard/targets.py): one
+# JSON value per key that was ever set (an unset key has its default in the code), and one
+# append-only audit log for both (setting `office.<field>` or `target.<key>`).
+MIGRATIONS.append(
+    (
+        5,
+        """
+        CREATE TABLE office_settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        CREATE TABLE targets (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        CREATE SEQUENCE settings_seq START 1;
+        -- Append-only: nothing in the code updates or deletes these rows.
+        CREATE TABLE settings_audit (
+            audit_id     INTEGER PRIMARY KEY,
+            changed_at   TIMESTAMPTZ NOT NULL,    -- stored as an instant; shown in UTC
+            changed_by   VARCHAR NOT NULL,
+            setting      VARCHAR NOT NULL,        -- office.name | target.no_show_max | ...
+            old_value    VARCHAR,
+            new_value    VARCHAR NOT NULL,
+            reason       VARCHAR NOT NULL
+        );
+        """,
+    )
+)
+
+
+# WhatsApp proposals staff unticked as "not a request" (issue 12, dashboard/whatsapp_import.py):
+# only the proposal's ID (a keyed hash of the sender and the message time: no number, no
+# name, no text), so the next export that holds the same message does not propose it again
+# and the command line does not save it.
+MIGRATIONS.append(
+    (
+        6,
+        """
+        CREATE TABLE whatsapp_dismissed (
+            request_id   VARCHAR PRIMARY KEY,
+            dismissed_by VARCHAR NOT NULL,
+            dismissed_at TIMESTAMPTZ NOT NULL
+        );
+        """,
+    )
+)
+
 
 class StoreBusy(RuntimeError):
     """The store stayed locked by another process for longer than we wait."""

@@ -40,7 +40,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard import auth, cache, config, i18n, metrics, roles, store
+from dashboard import auth, cache, config, i18n, metrics, roles, settings, store
 from dashboard.charts import CHANNELS
 from dashboard.i18n import t
 
@@ -351,6 +351,7 @@ def page_setup(page_key: str, permission: str = "view") -> PageContext:
     try:
         version = cache.refresh_version()
         facts = cache.sidebar_facts()
+        office = cache.call(settings.office)
     except store.StoreBusy:
         # Another program (a long import) holds the store: say so instead of a traceback.
         st.warning(t("status.busy"), icon=":material/hourglass_top:")
@@ -359,6 +360,10 @@ def page_setup(page_key: str, permission: str = "view") -> PageContext:
         # Damaged, or from a newer release: one line naming the backup to restore.
         st.error(_unusable_text(exc), icon=":material/error:")
         st.stop()
+    # The office settings' time zone sets "today" (DASHBOARD_TZ still wins), and their
+    # kecamatan list comes first in the filter.
+    settings.apply_timezone(office.timezone)
+    facts = {**facts, "kecamatan": kecamatan_options(office.kecamatan, facts["kecamatan"])}
     view = _validated(view, facts)
     today = office_today()
     anchor = anchor_date(today, facts["last_date"])
@@ -480,6 +485,32 @@ def _sidebar(ctx: PageContext, facts: Mapping[str, Any], anchor: date, today: da
 
 
 # ---------------------------------------------------------------- helpers for pages
+
+
+def kecamatan_options(
+    office_list: tuple[str, ...], in_data: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The kecamatan filter's `(key, label)` options: the office settings' list first (in
+    its order), then any other kecamatan the data names."""
+    options = [(settings.kecamatan_key(name), name) for name in office_list]
+    known = {key for key, _ in options}
+    return options + [(key, label) for key, label in in_data if key not in known]
+
+
+def alert_banners(ctx: PageContext, page: str) -> None:
+    """One warning line per missed target (`targets.evaluate` over the page's period and
+    filters, cached by data version) that concerns `page`; the overview shows them all."""
+    from dashboard import targets
+
+    try:
+        alerts = cache.call(
+            targets.evaluate, ctx.start, ctx.end, filters=ctx.filters, today=office_today()
+        )
+    except store.StoreBusy:
+        return  # the banners wait for the next run; the page itself still draws
+    for alert in alerts:
+        if page == "overview" or alert.page == page:
+            st.warning(alert.message(ctx.lang), icon=":material/flag:")
 
 
 def no_data(ctx: PageContext) -> bool:

@@ -18,6 +18,7 @@ from dashboard.i18n import t
 ctx = ui.page_setup("backlog", "view")
 
 ui.page_header(ctx)
+ui.alert_banners(ctx, "backlog")  # missed targets (dashboard/targets.py)
 if ui.no_data(ctx):
     st.stop()
 if not ctx.filters.backlog_applies:

@@ -430,7 +430,7 @@ def show_flow(flow: dict) -> None:
 def templates_row() -> None:
     """Blank workbooks an office fills in and imports with no mapping step."""
     st.caption(t("dq.templates.caption"))
-    names = cache.call(queries.kecamatan_names)
+    names = cache.call(settings.template_kecamatan)  # the office's list when set
     buttons = st.columns(len(templates.KINDS))
     for column, kind in zip(buttons, templates.KINDS, strict=True):
         column.download_button(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cache, charts, i18n, metrics, queries, ui
+from dashboard import cache, charts, i18n, metrics, queries, targets, ui
 from dashboard.i18n import t
 
 ctx = ui.page_setup("screening", "view")
 
 ui.page_header(ctx)
+ui.alert_banners(ctx, "screening")  # missed targets (dashboard/targets.py)
 if ui.no_data(ctx):
     st.stop()
 
@@ -26,8 +27,8 @@ if int(funnel["appointments"].sum()) == 0:
 # Days for short ranges, weeks beyond a month: enough points to see a trend, few
 # enough to read.
 grain = "day" if ctx.days <= 31 else "week"
-low, high = queries.REJECTION_TARGET_BAND
-band_text = f"{i18n.fmt_pct(low, 0)}–{i18n.fmt_pct(high, 0)}"
+low, high = cache.call(targets.current)["rejection_band"]  # the admin's target (Target tab)
+band_text = targets.band_text((low, high))
 rates = cache.call(metrics.rates, ctx.start, ctx.end, ctx.filters)
 checks = cache.call(queries.screening_checks, ctx.start, ctx.end, ctx.filters)
 threshold = float(queries.FEVER_THRESHOLD_C)

@@ -16,6 +16,7 @@ from dashboard.i18n import t
 ctx = ui.page_setup("throughput", "view")
 
 ui.page_header(ctx)
+ui.alert_banners(ctx, "throughput")  # missed targets (dashboard/targets.py)
 if ui.no_data(ctx):
     st.stop()
 

@@ -13,7 +13,7 @@ Period 06-06 .. 06-10 against the previous five days 06-01 .. 06-05:
     recorded 3 / cap 37        vs 3             -> change 0
     backlog end 06-10: 2       vs end 06-05: 2  -> change 0
     rejection 0/3 = 0 %        vs 1/4 = 25 %    -> -25 points, good (green)
-    WhatsApp 1/2 = 50 %        vs 3/7 = 42.9 %  -> +7.1 points, good (green)
+    WhatsApp 1/2 = 50 %        vs 3/7 = 42.9 %  -> +7.1 points, neutral (grey: a share)
     no-show 1/(1+3) = 25 %     vs 1/(1+4) = 20% -> +5 points, bad (red)
 """
 
@@ -151,7 +151,8 @@ def test_overview_tiles_equal_the_hand_computation(site: Path) -> None:
     assert tiles["Terekam / kuota"][3] == "GRAY"
     assert tiles["Antrean saat ini"][:2] == ("2", "0")
     assert tiles["Ditolak saat skrining"] == ("0,0%", "-25,0 poin", "DOWN", "GREEN")
-    assert tiles["Pangsa WhatsApp"] == ("50,0%", "+7,1 poin", "UP", "GREEN")
+    # A channel's share is neither good nor bad (product owner, issue 11): grey.
+    assert tiles["Pangsa WhatsApp"] == ("50,0%", "+7,1 poin", "UP", "GRAY")
     assert tiles["Tidak hadir"] == ("25,0%", "+5,0 poin", "UP", "RED")
     data = _chart_data(_charts(at)[0])
     assert list(data["recorded"]) == [0, 0, 2, 0, 1]

@@ -177,3 +177,43 @@ def test_fixture_store_projection(home: Path) -> None:
     )
     assert p.clear_date == date(2020, 6, 11)
     assert series_rows(p) == [("2020-06-11", 12, 2.0, 0.0)]
+
+
+def test_a_callers_daily_frame_gives_the_same_projection(home: Path) -> None:
+    # The fixture store: the projection from a `daily` frame that covers as_of and the
+    # 28-day window (the monthly report's previous + current month) equals the one that
+    # reads backlog and rates itself, filtered or not; a frame that does not cover them
+    # changes nothing either (the missing figures are read).
+    fx.build_fixture_store(home)
+    whatsapp = Filters.single("whatsapp", None, None)
+    with store.connect(read_only=True) as con:
+        for as_of in (date(2020, 6, 5), date(2020, 6, 10)):
+            for filters in (metrics.NO_FILTERS, whatsapp):
+                own = metrics.project_clearance(con, as_of, filters)
+                for first in (as_of - timedelta(days=60), as_of - timedelta(days=3)):
+                    frame = metrics.daily(con, first, as_of, filters)
+                    given = metrics.project_clearance(con, as_of, filters, daily=frame)
+                    assert given.series.equals(own.series)
+                    assert (given.clear_date, given.backlog_now, given.show_rate) == (
+                        own.clear_date,
+                        own.backlog_now,
+                        own.show_rate,
+                    )
+                    assert (given.pass_rate, given.rates_assumed) == (
+                        own.pass_rate,
+                        own.rates_assumed,
+                    )
+
+
+def test_the_callers_backlog_is_used_not_read_again(home: Path) -> None:
+    # Hand-computed case of test_demand_by_weekday...: no appointments, 30 open requests
+    # long ago. A frame saying the backlog of 06-04 is 10 is taken at its word: at cap 10
+    # that clears on Fri 06-05 (not Tue 06-09, as the 30 in the store would).
+    add_requests(30, "2020-04-15 09:00", "B")
+    with store.connect(read_only=True) as con:
+        frame = metrics.daily(con, date(2020, 5, 1), date(2020, 6, 4))
+        assert int(frame["backlog_end"].iloc[-1]) == 30
+        frame.loc[frame.index[-1], "backlog_end"] = 10
+        p = metrics.project_clearance(con, date(2020, 6, 4), daily=frame)
+    assert p.backlog_now == 10
+    assert p.clear_date == date(2020, 6, 5)

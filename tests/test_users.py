@@ -332,7 +332,10 @@ def test_admin_page_refuses_to_disable_the_last_admin(admin_page) -> None:
 
 def test_admin_page_shows_the_logs(admin_page) -> None:
     at = admin_page
-    capacity_log, failures = at.dataframe[1].value, at.dataframe[2].value
+    # Found by their columns, not their position (the admin page's tabs come and go).
+    frames = [frame.value for frame in at.dataframe]
+    capacity_log = next(f for f in frames if {"scope", "reason"} <= set(f.columns))
+    failures = next(f for f in frames if "Klien" in f.columns)
     assert capacity_log["reason"].tolist() == ["second recording desk", "Saturday catch-up"]
     # "mallory" is no user: what was typed as a name is not shown (it may be a password).
     assert failures.iloc[0].tolist()[1:] == ["(unknown)", "10.1.2.3", "failure"]
@@ -353,3 +356,4 @@ def test_admin_page_shows_an_export_made_after_it_was_drawn(admin_page) -> None:
     assert any(
         "rows_appointments" in frame.to_string() and "ana" in frame.to_string() for frame in logs
     )
+
