@@ -28,8 +28,6 @@ The cap is defined once, as the table macro `cap_calendar` (installed per connec
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -464,23 +462,13 @@ def _audit(
 
 
 def _write(con: duckdb.DuckDBPyConnection, work: Callable[[], T], attempts: int = 20) -> T:
-    """Run `work` in one transaction with the holidays filled and the version bumped.
+    """Run `work` in one transaction with the holidays filled and the version bumped,
+    retried on a conflict with another writer (`store.retry_conflicts`)."""
 
-    Two writers touching the same rows (meta.data_version at least) make DuckDB raise a
-    transaction conflict in one of them; that one rolls back and tries again, so both
-    changes are kept.
-    """
-    delay = 0.01
-    for attempt in range(attempts):
-        try:
-            with store.transaction(con):
-                ensure_holidays(con)
-                result = work()
-                store.bump_data_version(con)
-            return result
-        except duckdb.TransactionException:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(delay + random.random() * delay)
-            delay = min(delay * 2, 0.5)
-    raise AssertionError("unreachable")
+    def whole() -> T:
+        ensure_holidays(con)
+        result = work()
+        store.bump_data_version(con)
+        return result
+
+    return store.retry_conflicts(con, whole, attempts)

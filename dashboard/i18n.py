@@ -43,6 +43,19 @@ def register(pairs: dict[str, tuple[str, str]]) -> None:
         STRINGS[key] = {"id": text_id, "en": text_en}
 
 
+class TranslatedError(ValueError):
+    """An error whose one line exists in both languages: `str()` is the English line (the
+    command line, logs), `message(lang)` the line in the page's language."""
+
+    def __init__(self, text_key: str, **values: object) -> None:
+        self.text_key = text_key
+        self.values = values
+        super().__init__(t(text_key, "en", **values))
+
+    def message(self, lang: str | None = None) -> str:
+        return t(self.text_key, lang, **self.values)
+
+
 def normalize_lang(lang: str | None) -> str:
     """A supported language code; anything unknown falls back to Indonesian."""
     lang = (lang or "").strip().lower()

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
-import time
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -56,17 +54,9 @@ INDONESIAN_ZONES: tuple[str, ...] = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jaya
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class SettingsError(ValueError):
+class SettingsError(i18n.TranslatedError):
     """A setting that cannot be saved; `str()` is one English line, `message(lang)` the
     same in the page's language."""
-
-    def __init__(self, text_key: str, **values: object) -> None:
-        self.text_key = text_key
-        self.values = values
-        super().__init__(i18n.t(text_key, "en", **values))
-
-    def message(self, lang: str | None = None) -> str:
-        return i18n.t(self.text_key, lang, **self.values)
 
 
 @dataclass(frozen=True)
@@ -317,22 +307,16 @@ def write_value(
 
 def write(con: duckdb.DuckDBPyConnection, work: Callable[[], bool], attempts: int = 20) -> bool:
     """Run `work` in one transaction and, when it says it changed something, bump the
-    data version (the pages' caches key on it). A transaction conflict with another
-    writer (both bump `meta.data_version`) rolls back and tries again."""
-    delay = 0.01
-    for attempt in range(attempts):
-        try:
-            with store.transaction(con):
-                changed = work()
-                if changed:
-                    store.bump_data_version(con)
-            return changed
-        except duckdb.TransactionException:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(delay + random.random() * delay)
-            delay = min(delay * 2, 0.5)
-    raise AssertionError("unreachable")
+    data version (the pages' caches key on it); retried on a conflict with another
+    writer (`store.retry_conflicts`)."""
+
+    def whole() -> bool:
+        changed = work()
+        if changed:
+            store.bump_data_version(con)
+        return changed
+
+    return store.retry_conflicts(con, whole, attempts)
 
 
 # ------------------------------------------------------------------------ time zone

@@ -580,6 +580,23 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
+def retry_conflicts(con: duckdb.DuckDBPyConnection, work: Callable[[], T], attempts: int = 20) -> T:
+    """Run `work` in one transaction. Two writers touching the same rows
+    (`meta.data_version` at least) make DuckDB raise a transaction conflict in one of
+    them; that one rolls back and tries again with back-off, so both changes are kept."""
+    delay = 0.01
+    for attempt in range(attempts):
+        try:
+            with transaction(con):
+                return work()
+        except duckdb.TransactionException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(delay + random.random() * delay)
+            delay = min(delay * 2, 0.5)
+    raise AssertionError("unreachable")
+
+
 def bump_data_version(con: duckdb.DuckDBPyConnection, by: int = 1) -> int:
     """Mark that data changed (imports, capacity): page caches key on this number.
     `by`: several changes at once (a batch of imports counts one each)."""

@@ -91,17 +91,9 @@ PAGE_OF: dict[str, str] = {
 HORIZON_DAYS = 730
 
 
-class TargetError(ValueError):
+class TargetError(i18n.TranslatedError):
     """A target value that cannot be saved; `str()` is one English line naming the
     accepted range, `message(lang)` the same in the page's language."""
-
-    def __init__(self, text_key: str, **values: object) -> None:
-        self.text_key = text_key
-        self.values = values
-        super().__init__(i18n.t(text_key, "en", **values))
-
-    def message(self, lang: str | None = None) -> str:
-        return i18n.t(self.text_key, lang, **self.values)
 
 
 # ---------------------------------------------------------------------------- values
