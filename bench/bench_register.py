@@ -1,7 +1,7 @@
 """Importing a 12-sheet register workbook against calamine alone reading it (issue 10).
 
 `python -m bench.bench_register [--rows 50000] [--sheets 12] [--reps 3]` uses the workbook
-of `bench_workbook.generate` (`bench/out/register_<rows>x<sheets>.xlsx`: a title row and a
+of `bench_workbook.generate` (`bench/out/register_v2_<rows>x<sheets>.xlsx`: a title row and a
 blank row above a 20-column register header, Excel dates, seeded random digits for NIK and
 phone: nobody's data), then times, interleaved, each step in a fresh process (what a
 person or a nightly job sees, interpreter start included), the median of `--reps` runs:
@@ -57,7 +57,7 @@ def main() -> dict:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    book = OUT / f"register_{args.rows}x{args.sheets}.xlsx"
+    book = OUT / f"register_v2_{args.rows}x{args.sheets}.xlsx"
     if not book.exists():
         print(f"generating {book.name} ...", flush=True)
         generate(book, args.rows, args.sheets)
