@@ -218,6 +218,57 @@ def _ingest_line(name: str, result) -> str:
     return line
 
 
+def cmd_ingest_whatsapp(args: argparse.Namespace) -> int:
+    """WhatsApp chat exports as requests (README "WhatsApp chats"): every proposal saved.
+
+    Files are named by `whatsapp_import.chat_label` (the other party masked): a nightly
+    job's log must not hold the residents' numbers or names."""
+    from dashboard import whatsapp_import
+
+    actor = _actor(args.user)
+    paths: list[Path] = []
+    missing = 0
+    for name in args.paths:
+        path = Path(name)
+        if path.exists():
+            paths.append(path)
+        else:
+            missing += 1
+            _error(f"{whatsapp_import.chat_label(name)}: refused: no such file or folder")
+    office = None
+    if args.office:
+        try:
+            office = whatsapp_import.parse_office(",".join(args.office))
+        except whatsapp_import.WhatsAppImportError as exc:
+            raise CliError(f"--office: {_one_line(exc)}") from None
+    found = whatsapp_import.find(paths, office=office, window_days=args.window_days)
+    for line in found.refused:
+        _error(line)
+    for line in found.problems:
+        print(line, flush=True)
+    refused = missing + len(found.refused)
+    if not found.chats:
+        raise CliError("no chat could be read" if refused else "no chat export found")
+    print(
+        f"read {len(found.chats)} chat{'s' if len(found.chats) != 1 else ''}, "
+        f"{found.messages} messages" + (f"; {refused} files refused" if refused else ""),
+        flush=True,
+    )
+    result = whatsapp_import.save(
+        [*found.proposals, *found.stored],
+        actor=actor,
+        source_name=found.source_name(),
+        dry_run=args.dry_run,
+    )
+    print(_ingest_line(result.file_name, result), flush=True)
+    print(f"likely: {found.likely} of {len(found.proposals)} proposals", flush=True)
+    if found.dismissed:
+        print(f"left out: {found.dismissed} unticked in an earlier review (not requests)")
+    if args.dry_run:
+        print("dry run: nothing was saved")
+    return EXIT_FAILED if refused else EXIT_OK
+
+
 def cmd_export_daily(args: argparse.Namespace) -> int:
     if args.end < args.start:
         raise CliError(f"--end {args.end} is before --start {args.start}")
@@ -578,7 +629,8 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
     }
     if not changes:
         raise CliError(
-            "name a setting to change: --name, --regency, --address, --timezone or --kecamatan"
+            "name a setting to change: --name, --regency, --address, --timezone, --kecamatan "
+            "or --whatsapp"
         )
     actor = _actor(args.user)
     with store.connect() as con:
@@ -685,6 +737,45 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
     )
     p.add_argument("--user", help="who imports, for the import ledger (default: $USER)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "ingest-whatsapp",
+        help="import WhatsApp chat exports (.txt or .zip) as requests",
+        description=(
+            "Read WhatsApp chat exports (one chat per .txt, or a .zip with it; a folder "
+            "stands for its .txt and .zip files) and save every proposed request: a "
+            "sender's first message with no request of theirs in the last N days. Prints "
+            "rows read / inserted / updated / unchanged / quarantined and how many "
+            "proposals were likely. Only the request fields are stored; message text, "
+            "names and raw numbers never are. A refused file does not stop the others; "
+            "the exit status is non-zero if any file was refused."
+        ),
+    )
+    p.add_argument(
+        "paths", nargs="+", metavar="FILE_OR_FOLDER", help="a chat export, or a folder of them"
+    )
+    p.add_argument(
+        "--office",
+        action="append",
+        metavar="NUMBER_OR_NAME",
+        help="the office's own WhatsApp number or name (its messages are not requests; "
+        "repeatable, or comma-separated); default: the one set on the data-quality page",
+    )
+    p.add_argument(
+        "--window-days",
+        type=parse_positive,
+        default=14,
+        metavar="N",
+        help="a sender's message is a new request when they have none in the last N days "
+        "(default 14)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="preview: print exactly what the import would do and save nothing",
+    )
+    p.add_argument("--user", help="who imports, for the import ledger (default: $USER)")
+    p.set_defaults(func=cmd_ingest_whatsapp)
 
     p = sub.add_parser("export", help="export data as CSV (export daily: the daily metrics)")
     export_sub = p.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -948,6 +1039,12 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--timezone", metavar="ZONE", help="IANA time zone, e.g. Asia/Makassar")
     p.add_argument(
         "--kecamatan", metavar="LIST", help='the regency\'s kecamatan, comma-separated: "A,B,C"'
+    )
+    p.add_argument(
+        "--whatsapp",
+        metavar="LIST",
+        help="the office's own WhatsApp numbers or names, comma-separated (its replies in an "
+        "exported chat are not requests)",
     )
     p.add_argument(
         "--reason", required=True, metavar="TEXT", help="why (alasan), for the audit log"

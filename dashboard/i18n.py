@@ -1353,6 +1353,20 @@ register(
         "settings.field.address": ("Alamat", "Address"),
         "settings.field.timezone": ("Zona waktu", "Time zone"),
         "settings.field.kecamatan": ("Daftar kecamatan", "Kecamatan list"),
+        "settings.field.whatsapp": (
+            "Nomor atau nama WhatsApp kantor",
+            "The office's WhatsApp number or name",
+        ),
+        "settings.field.whatsapp.help": (
+            "Pesan dari nomor/nama ini dalam chat yang diekspor adalah balasan kantor, bukan "
+            "permohonan. Beberapa dipisah koma.",
+            "Messages from this number or name in an exported chat are the office's replies, "
+            "not requests. Separate several with commas.",
+        ),
+        "settings.err.whatsapp": (
+            "Nomor atau nama WhatsApp kantor tidak dapat disimpan: {problem}",
+            "The office's WhatsApp number or name cannot be kept: {problem}",
+        ),
         "settings.err.text": ("{field} harus berupa teks.", "{field} must be text."),
         "settings.err.empty": ("{field} tidak boleh kosong.", "{field} must not be empty."),
         "settings.err.long": (

@@ -46,7 +46,7 @@ KECAMATAN_MAX = 200  # a regency has at most a few dozen; a typo guard
 KECAMATAN_NAME_MAX = 80
 
 #: The fields of `Office`, in the order forms and `settings show` list them.
-FIELDS: tuple[str, ...] = ("name", "regency", "address", "timezone", "kecamatan")
+FIELDS: tuple[str, ...] = ("name", "regency", "address", "timezone", "kecamatan", "whatsapp")
 
 #: Indonesia's three zones, offered first by the admin form.
 INDONESIAN_ZONES: tuple[str, ...] = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
@@ -68,6 +68,9 @@ class Office:
     address: str
     timezone: str
     kecamatan: tuple[str, ...]
+    #: the office's own WhatsApp numbers or names (its replies in an exported chat are not
+    #: requests; dashboard/whatsapp_import.py); set here or on the WhatsApp import
+    whatsapp: tuple[str, ...] = ()
 
 
 def default_timezone() -> str:
@@ -111,6 +114,7 @@ def office(con: duckdb.DuckDBPyConnection) -> Office:
         address=str(stored.get("address", base.address)),
         timezone=str(stored.get("timezone", base.timezone)),
         kecamatan=tuple(str(k) for k in stored.get("kecamatan", base.kecamatan)),
+        whatsapp=tuple(str(w) for w in stored.get("whatsapp", base.whatsapp)),
     )
 
 
@@ -215,6 +219,13 @@ def _validate(field: str, value: Any) -> Any:
         return check_timezone(value)
     if field == "kecamatan":
         return clean_kecamatan(value)
+    if field == "whatsapp":
+        from dashboard import whatsapp_import
+
+        try:
+            return whatsapp_import.parse_office(value)
+        except whatsapp_import.WhatsAppImportError as exc:
+            raise SettingsError("settings.err.whatsapp", problem=str(exc)) from None
     raise SettingsError("settings.err.unknown", field=field, fields=", ".join(FIELDS))
 
 
@@ -247,7 +258,8 @@ def set_office(
     saying what to fix); every field whose value really changes gets one audit row.
     Nothing changes (and nothing is audited) when every value equals the current one.
     """
-    roles.require(actor, "users")
+    # The office's WhatsApp identity alone may also be set by those who import chats.
+    roles.require(actor, "import" if set(changes) == {"whatsapp"} else "users")
     if not changes:
         raise SettingsError("settings.err.nothing")
     cleaned = {field: _validate(field, value) for field, value in changes.items()}

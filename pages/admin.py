@@ -198,6 +198,12 @@ with tab_office:
             help=tr("office.kecamatan.help"),
             key="admin_office_kecamatan",
         )
+        office_whatsapp = st.text_input(
+            i18n.t("settings.field.whatsapp", lang),
+            value=", ".join(office.whatsapp),
+            help=i18n.t("settings.field.whatsapp.help", lang),
+            key="admin_office_whatsapp",
+        )
         office_reason = st.text_input(tr("office.reason"), key="admin_office_reason")
         office_clicked = st.form_submit_button(
             tr("office.submit"), type="primary", key="admin_office_submit"
@@ -215,6 +221,7 @@ with tab_office:
                     address=office_address,
                     timezone=office_tz,
                     kecamatan=office_kecamatan,
+                    whatsapp=office_whatsapp,
                 )
                 after = settings.office(con)
         except settings.SettingsError as exc:

@@ -31,13 +31,27 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, config, i18n, ingest, queries, roles, store, templates, ui, upload
+from dashboard import (
+    cache,
+    config,
+    i18n,
+    ingest,
+    queries,
+    roles,
+    settings,
+    store,
+    templates,
+    ui,
+    upload,
+    whatsapp_import,
+)
 from dashboard import mapping as mapping_mod
 from dashboard.i18n import t
 
 ctx = ui.page_setup("data_quality", "data_quality")
 
 ui.page_header(ctx, caption=t("dq.caption"))
+ui.alert_banners(ctx, "data_quality")  # missed targets (dashboard/targets.py)
 
 KINDS = ("", "requests", "appointments")
 PAGE_SIZE = 50
@@ -478,6 +492,240 @@ def saved_mappings() -> None:
                 st.rerun()
 
 
+# ---------------------------------------------------------------- WhatsApp chats
+# Issue 12; the logic is dashboard/whatsapp_import.py. The session keeps the staged
+# folders and, per proposal, only what the table shows (masked number, masked first
+# words): never a raw number, a NIK or a message. Save reads the staged files again.
+_WA_FLOW = "wa_flow"
+_WA_LAST = "wa_last"
+_WA_EDITOR = "wa_editor"
+#: the section's expander: open or closed (its content runs only while open)
+_WA_OPEN = "wa_open"
+_WA_OFFICE = "wa_office"
+#: the office's identity as just stored, for the form's field on the next run (a
+#: widget's value cannot be set once it is drawn)
+_WA_OFFICE_NEXT = "wa_office_next"
+#: the uploader's generation: a new key empties it once its files were read (a form's
+#: clear_on_submit would also empty the office's field)
+_WA_FILES_N = "wa_files_n"
+
+
+def wa_end() -> None:
+    """Forget the chats being reviewed and delete their staged copies."""
+    flow = st.session_state.pop(_WA_FLOW, None)
+    if flow:
+        whatsapp_import.discard(flow["folders"])
+    st.session_state.pop(_WA_EDITOR, None)
+
+
+def wa_check(files: list, office_text: str, window: int) -> None:
+    """Stage the exports, remember the office's identity, and propose the requests."""
+    wa_end()
+    st.session_state.pop(_WA_LAST, None)
+    if not files:
+        st.warning(t("wa.none"), icon=":material/upload_file:")
+        return
+    try:
+        office = whatsapp_import.parse_office(office_text)
+        window = whatsapp_import.check_window(window)
+    except whatsapp_import.WhatsAppImportError as exc:
+        st.error(ui.escape_md(str(exc)), icon=":material/rule:")
+        return
+    folders = whatsapp_import.stage((f, f.name) for f in files)
+    try:
+        # re-checks the role; kept for the next checks and the command line
+        st.session_state[_WA_OFFICE_NEXT] = ", ".join(
+            whatsapp_import.save_office(office, actor=ctx.actor)
+        )
+        found = whatsapp_import.find(
+            whatsapp_import.staged_paths(folders), office=office, window_days=window
+        )
+    except (store.StoreBusy, store.StoreDiskFull, roles.PermissionDenied) as exc:
+        whatsapp_import.discard(folders)
+        key = {
+            roles.PermissionDenied: "dq.upload.denied",
+            store.StoreDiskFull: "dq.upload.disk_full",
+        }.get(type(exc), "dq.upload.busy")
+        st.error(t(key), icon=":material/block:")
+        return
+    except BaseException:
+        whatsapp_import.discard(folders)
+        raise
+    st.session_state[_WA_FILES_N] = st.session_state.get(_WA_FILES_N, 0) + 1
+    if not found.chats:
+        whatsapp_import.discard(folders)
+        st.session_state[_WA_LAST] = [{"ok": False, "lines": found.refused}]
+        st.rerun()  # the form above then shows the office's identity as now stored
+    st.session_state[_WA_FLOW] = {
+        "folders": folders,
+        "office": office,
+        "window": window,
+        "chats": len(found.chats),
+        "messages": found.messages,
+        "refused": found.refused,
+        "problems": found.problems,
+        "rows": whatsapp_import.review_rows(found.proposals),
+        "stored": len(found.stored),
+        "dismissed": found.dismissed,
+    }
+    st.rerun()
+
+
+def wa_table(rows: list[dict]) -> pd.DataFrame:
+    """The review table: every proposal ticked, then what staff judge it by."""
+    why = {
+        code: t(f"wa.why.{code}") if f"wa.why.{code}" in i18n.STRINGS else code
+        for row in rows
+        for code in row["why"]
+    }
+    return pd.DataFrame(
+        {
+            t("wa.col.save"): [True] * len(rows),
+            t("wa.col.time"): [i18n.fmt_datetime(r["received_at"]) for r in rows],
+            t("wa.col.phone"): [r["phone"] or t("wa.no_phone") for r in rows],
+            t("wa.col.kecamatan"): [r["kecamatan"] or "–" for r in rows],
+            t("wa.col.service"): [i18n.service_label(r["service"]) for r in rows],
+            t("wa.col.why"): [", ".join(why[c] for c in r["why"]) for r in rows],
+            t("wa.col.snippet"): [r["snippet"] for r in rows],
+        },
+        index=[r["request_id"] for r in rows],
+    )
+
+
+def wa_save(flow: dict, ids: list[str]) -> None:
+    """Import exactly the ticked proposals (the files read again: the session holds no
+    raw number), then end the flow and draw the page again."""
+    if not ids:
+        st.warning(t("wa.none_ticked"), icon=":material/rule:")
+        return
+
+    def work(progress: ingest.Progress) -> list:
+        found = whatsapp_import.find(
+            whatsapp_import.staged_paths(flow["folders"]),
+            office=flow["office"],
+            window_days=flow["window"],
+        )
+        # the ticked ones, and those stored already (counted as unchanged)
+        picked = [*whatsapp_import.chosen(found.proposals, ids), *found.stored]
+        return [
+            whatsapp_import.save(
+                picked, actor=ctx.actor, source_name=found.source_name(), progress=progress
+            )
+        ]
+
+    results, refused = _attempt(whatsapp_import.source_name(flow["chats"]), work, dry_run=False)
+    if results is None:
+        flow["error"] = refused  # nothing changed: the files stay, Save can be retried
+        return
+    # The unticked ones are "not a request": the next export will not propose them again.
+    unticked = {row["request_id"] for row in flow["rows"]} - set(ids)
+    whatsapp_import.dismiss(unticked, actor=ctx.actor)
+    wa_end()
+    st.session_state[_WA_LAST] = _outcomes(results)
+    cache.clear()
+    st.rerun()
+
+
+def wa_flow(flow: dict) -> None:
+    """The chats read: refusals and problems (one line each), the proposals to review."""
+    rows = flow["rows"]
+    st.markdown(
+        t(
+            "wa.read",
+            chats=i18n.fmt_int(flow["chats"]),
+            messages=i18n.fmt_int(flow["messages"]),
+            proposals=i18n.fmt_int(len(rows)),
+            likely=i18n.fmt_int(sum(r["likely"] for r in rows)),
+        )
+    )
+    if flow.get("stored"):
+        st.caption(t("wa.stored", count=i18n.fmt_int(flow["stored"])))
+    if flow.get("dismissed"):
+        st.caption(t("wa.dismissed", count=i18n.fmt_int(flow["dismissed"])))
+    if flow["refused"]:
+        st.error("\n".join(f"- {ui.escape_md(line)}" for line in flow["refused"]))
+    if flow["problems"]:
+        st.warning("\n".join(f"- {ui.escape_md(line)}" for line in flow["problems"]))
+    if error := flow.get("error"):
+        show_outcome(error)
+    if not rows:
+        st.info(t("wa.no_proposals"), icon=":material/inbox:")
+    else:
+        st.caption(t("wa.review"))
+        table = wa_table(rows)
+        tick = t("wa.col.save")
+        with st.form("wa_save_form", border=False):
+            edited = st.data_editor(
+                table,
+                key=_WA_EDITOR,
+                hide_index=True,
+                width="stretch",
+                disabled=[c for c in table.columns if c != tick],
+                column_config={tick: st.column_config.CheckboxColumn(tick, width="small")},
+            )
+            save = st.form_submit_button(
+                t("wa.save"), type="primary", key="wa_save", icon=":material/save:"
+            )
+        if save:
+            if not ctx.actor.can("import"):  # the server re-checks; save does too
+                st.error(t("dq.upload.denied"), icon=":material/lock:")
+            else:
+                wa_save(flow, [str(i) for i in edited.index[edited[tick].astype(bool)]])
+    if st.button(t("dq.flow.cancel"), key="wa_cancel", icon=":material/close:"):
+        wa_end()
+        st.rerun()
+
+
+def whatsapp_section() -> None:
+    """Chat exports in, proposed requests out for review, the ticked ones saved.
+
+    The section runs only while its expander is open (`on_change="rerun"`): closed, it
+    reads nothing from the store and draws no second uploader."""
+    flow = st.session_state.get(_WA_FLOW)
+    section = st.expander(t("wa.title"), key=_WA_OPEN, on_change="rerun", icon=":material/chat:")
+    if not section.open:
+        return
+    if _WA_OFFICE_NEXT in st.session_state:
+        st.session_state[_WA_OFFICE] = st.session_state.pop(_WA_OFFICE_NEXT)
+    elif _WA_OFFICE not in st.session_state:
+        st.session_state[_WA_OFFICE] = ", ".join(whatsapp_import.load_office())
+    with section:
+        st.caption(t("wa.caption"))
+        with st.form("wa_check_form"):
+            files = st.file_uploader(
+                t("wa.files"),
+                type=["txt", "zip"],
+                accept_multiple_files=True,
+                key=f"wa_files_{st.session_state.get(_WA_FILES_N, 0)}",
+            )
+            left, right = st.columns([3, 1])
+            office = left.text_input(t("wa.office"), help=t("wa.office.help"), key=_WA_OFFICE)
+            window = right.number_input(
+                t("wa.window"),
+                min_value=1,
+                max_value=whatsapp_import.MAX_WINDOW_DAYS,
+                value=whatsapp_import.DEFAULT_WINDOW_DAYS,
+                step=1,
+                help=t("wa.window.help"),
+                key="wa_window",
+            )
+            check = st.form_submit_button(t("wa.check"), type="primary", key="wa_check")
+        if check:
+            wa_check(list(files or []), office, int(window))  # reruns once it has read them
+        for outcome in st.session_state.get(_WA_LAST, ()):
+            if outcome.get("lines") is not None:
+                st.error(
+                    t("wa.nothing_read")
+                    + "\n"
+                    + "\n".join(f"- {ui.escape_md(line)}" for line in outcome["lines"])
+                )
+            else:
+                show_outcome(outcome)
+        if flow:
+            with st.container(border=True):
+                wa_flow(flow)
+
+
 st.subheader(t("dq.upload"))
 if not ctx.actor.can("import"):
     st.info(t("dq.upload.denied"), icon=":material/lock:")
@@ -505,6 +753,7 @@ else:
         show_flow(st.session_state[_FLOW])
     templates_row()
     saved_mappings()
+    whatsapp_section()
 
 # ---------------------------------------------------------------- ledger
 history = cache.call(queries.import_history, 200)

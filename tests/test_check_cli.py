@@ -162,6 +162,7 @@ def test_settings_set_and_show(home: Path, capsys: pytest.CaptureFixture, tmp_pa
         "address:  (default)",
         "timezone: Asia/Makassar (default)",
         "kecamatan: Awayan, juai, Paringin",
+        "whatsapp:  (default)",
         "time zone in force: Asia/Makassar (DASHBOARD_TZ, when set, wins)",
     ]
     code, _, err = run(

@@ -152,6 +152,42 @@ def test_only_an_admin_may_change_settings(home: Path, role: str) -> None:
     assert _audit_rows() == []
 
 
+def test_the_office_whatsapp_identity_is_a_setting_staff_may_set_too(home: Path) -> None:
+    from dashboard import whatsapp_import
+
+    staff, head = Actor("petugas", "staff"), Actor("kepala", "head")
+    # Staff set it from the WhatsApp import (permission "import"), audited as a setting.
+    with store.connect() as con:
+        kept = whatsapp_import.set_office_identity(
+            con, "Disdukcapil Balangan, +62 811-5000-111", actor=staff
+        )
+        # Setting the same again writes nothing (no second audit row).
+        whatsapp_import.set_office_identity(con, kept, actor=staff)
+    assert kept == ("Disdukcapil Balangan", "+62 811-5000-111")
+    assert _office().whatsapp == kept
+    assert _audit_rows() == [
+        (
+            "petugas",
+            "office.whatsapp",
+            " (default)",
+            "Disdukcapil Balangan, +62 811-5000-111",
+            whatsapp_import.OFFICE_REASON,
+        )
+    ]
+    # Staff may set only that field; a head not even that.
+    with store.connect() as con:
+        with pytest.raises(roles.PermissionDenied):
+            settings.set_office(con, staff, reason="r", name="Kantor", whatsapp="Kantor")
+        with pytest.raises(roles.PermissionDenied):
+            whatsapp_import.set_office_identity(con, "Kantor", actor=head)
+        # The admin sets it with the other settings; a bad value says what is wrong.
+        settings.set_office(con, ADMIN, reason="nomor baru", whatsapp="0811 5000 222")
+        with pytest.raises(settings.SettingsError, match="WhatsApp"):
+            settings.set_office(con, ADMIN, reason="r", whatsapp="x" * 81)
+    assert _office().whatsapp == ("0811 5000 222",)
+    assert len(_audit_rows()) == 2
+
+
 def test_timezone_sets_today_unless_dashboard_tz_is_set(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
