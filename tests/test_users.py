@@ -356,4 +356,3 @@ def test_admin_page_shows_an_export_made_after_it_was_drawn(admin_page) -> None:
     assert any(
         "rows_appointments" in frame.to_string() and "ana" in frame.to_string() for frame in logs
     )
-
