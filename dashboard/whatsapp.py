@@ -389,7 +389,7 @@ def _phone_of(text: str) -> str | None:
 
 def _phones_of(senders: list[str]) -> list[str | None]:
     """`_phone_of` of each sender; column-wise (RE2, `whatsapp_columns`) for many."""
-    if len(senders) < 64:
+    if len(senders) < _COLUMNS_FROM:
         return list(map(_phone_of, senders))
     from dashboard import whatsapp_columns
 
@@ -1131,9 +1131,17 @@ def _has_both(nik: str | None, words: bool) -> tuple[bool, bool]:
 _Fields = tuple[list[str | None], list[str | None], list[str | None], list[bool]]
 
 
+#: from this many requests (or distinct senders of a chat) on, they are read with RE2 in
+#: pyarrow (`whatsapp_columns`); fewer are read by Python's `re` alone, which is as quick
+#: for them and leaves pyarrow unloaded (importing it takes ~0.2 s)
+_COLUMNS_FROM = 1000
+
+
 def _fields(joined: list[str], scan: re.Pattern[str], kec_canon: dict[str, str]) -> _Fields:
     """Each request's NIK, kecamatan, service and whether request words were found, from
-    its texts "\\n"-joined: `_fields_per_request`, read column-wise (`whatsapp_columns`)."""
+    its texts "\\n"-joined: `_fields_per_request`, read column-wise."""
+    if len(joined) < _COLUMNS_FROM:
+        return (_niks_in_one_pass(joined), *_scan_in_one_pass(joined, scan, kec_canon))
     from dashboard import whatsapp_columns
 
     return whatsapp_columns.fields(joined, scan, kec_canon)
@@ -1143,7 +1151,7 @@ def _fields_per_request(
     joined: list[str], scan: re.Pattern[str], kec_canon: dict[str, str]
 ) -> _Fields:
     """The rules as written: each request's text read on its own (the reference the
-    column-wise reading is tested against, and its way out for text it cannot take)."""
+    column-wise reading is tested against; its parts read what one pass cannot take)."""
     kecs, services, words = _scan_per_request(joined, scan, kec_canon)
     return list(map(_nik_in, joined)), kecs, services, words
 

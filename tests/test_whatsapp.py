@@ -1049,14 +1049,18 @@ def test_senders_numbers_column_wise_are_the_rules(seed: int) -> None:
     assert whatsapp_columns.phones_of([]) == []
 
 
+@pytest.mark.parametrize("columns_from", [0, 10**9])
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_propose_column_wise_is_the_reference_on_any_text(tmp_path: Path, fmt: str) -> None:
+def test_propose_column_wise_is_the_reference_on_any_text(
+    tmp_path: Path, monkeypatch, fmt: str, columns_from: int
+) -> None:
     # every format (12-hour clocks, U+202F, iOS), CRLF and BOM, names and texts with
     # emoji, other scripts, "_", digits of other scripts and the tricky pieces above, and
     # enough senders and requests for the column-wise paths: `propose` gives what the
     # rules as first written give
     import random
 
+    monkeypatch.setattr(whatsapp, "_COLUMNS_FROM", columns_from)  # RE2, or Python only
     rng = random.Random(fmt)
     people = [RESIDENT, "+62 811-5000-1001", "Siti 😀", "Bu Rina", "+62\u00a0822-5000-2002"]
     people += [f"+62 81{k} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}" for k in range(80)]
@@ -1076,3 +1080,22 @@ def test_propose_column_wise_is_the_reference_on_any_text(tmp_path: Path, fmt: s
         want = wc.reference_propose([chat], **args)
         assert len(want) > 80
         assert whatsapp.propose([chat], **args) == want
+
+
+def test_a_small_chat_leaves_pyarrow_unloaded(tmp_path: Path) -> None:
+    # below `_COLUMNS_FROM` requests and senders, Python's `re` reads them: no pyarrow
+    # import (~0.2 s) for the everyday export of a few hundred messages
+    import subprocess
+
+    path = write(tmp_path / wc.WEEK_FILE, WEEK, "android-id")
+    code = (
+        "import sys; from pathlib import Path; from dashboard import whatsapp as w; "
+        f"c = w.read_chat(Path({str(path)!r})); "
+        f"p = w.propose(c, office={OFFICE!r}, key=b'k' * 32); "
+        "print(len(p), 'pyarrow' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["2", "False"]
