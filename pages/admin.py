@@ -56,8 +56,14 @@ def tr(key: str, **values: object) -> str:
 def show_log(frame: pd.DataFrame, key: str) -> None:
     if frame.empty:
         st.caption(tr("log.empty"))
-    else:
-        st.dataframe(frame, hide_index=True, key=key)
+        return
+    # The audit logs' columns under readable headings (the frame keeps its names).
+    labels = {
+        column: st.column_config.Column(tr(f"col.{column}"))
+        for column in frame.columns
+        if f"admin.col.{column}" in i18n.STRINGS
+    }
+    st.dataframe(frame, hide_index=True, key=key, column_config=labels)
 
 
 tab_users, tab_office, tab_targets, tab_capacity, tab_exports, tab_failures = st.tabs(
