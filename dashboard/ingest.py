@@ -1620,6 +1620,7 @@ def ingest_path(
     # sheet or the end comes; their place in `results` holds their label until then.
     results: list[ImportResult | SheetSkipped | str] = []
     batch: list[tuple[str, register.Register]] = []
+    prepared: dict[int, register_batch.Prepared] = {}  # their rows as arrays, made ahead
 
     # Once a register is read, the store is opened in a thread while the other sheets are
     # (register_batch.open_store_meanwhile); joined before anything else opens it.
@@ -1631,8 +1632,9 @@ def ingest_path(
         if not batch:
             return
         done = register_batch.import_registers(
-            batch, actor, progress, dry_run, content_hash=content_hash
+            batch, actor, progress, dry_run, content_hash=content_hash, prepared=prepared
         )
+        prepared.clear()
         parts = iter(done)
         for label, reg in batch:
             at = results.index(label)
@@ -1672,6 +1674,7 @@ def ingest_path(
                     continue
                 if isinstance(done, register.Register):
                     batch.append((label, done))
+                    prepared.update(register_batch.prepare(done))
                     results.append(label)
                     if not opening:
                         opening.append(register_batch.open_store_meanwhile())

@@ -63,6 +63,34 @@ class Part:
     skipped: str
 
 
+#: A table's rows as `_stage` hands them to DuckDB: (the table, its row count when made,
+#: the sheet row numbers, one object array a column); see `prepare`.
+Prepared = tuple[register.Table, int, Any, list[Any]]
+
+
+def _arrays(table: register.Table, width: int) -> tuple[Any, list[Any]]:
+    """The row numbers and the columns of a table's rows, as NumPy arrays."""
+    import numpy as np
+
+    rows = table.rows
+    columns = list(zip(*(cells for _n, cells in rows), strict=True)) or [()] * width
+    return (
+        np.array([n for n, _cells in rows], dtype=np.int64),
+        [np.array(column, dtype=object) for column in columns],
+    )
+
+
+def prepare(reg: register.Register) -> dict[int, Prepared]:
+    """A register's tables as the arrays `_stage` needs, made now (while a workbook's
+    next sheets are read and the parent waits on the reader) rather than when the batch
+    is checked; pass them to `import_registers` (`prepared`), keyed by `id(table)`."""
+    out: dict[int, Prepared] = {}
+    for kind, table in (("requests", reg.requests), ("appointments", reg.appointments)):
+        numbers, columns = _arrays(table, len(register._columns(kind)))
+        out[id(table)] = (table, len(table.rows), numbers, columns)
+    return out
+
+
 def parts_of(reg: register.Register, label: str, sheet: int) -> list[Part]:
     """A register's parts: its requests, then its appointments if it has the column."""
     kinds = ["requests", "appointments"] if reg.has_appointments else ["requests"]
@@ -86,9 +114,11 @@ def import_registers(
     dry_run: bool,
     *,
     content_hash: str | None,
+    prepared: dict[int, Prepared] | None = None,
 ) -> list[ingest.ImportResult]:
     """Import `(label, register)` pairs (sheets in workbook order) as one batch; the
-    results are those of importing each sheet's two parts one after the other."""
+    results are those of importing each sheet's two parts one after the other.
+    `prepared`: `prepare`'s arrays of (some of) the registers, made ahead."""
     roles.require(actor, "import")
     started_at = datetime.now(UTC)
     clock = time_module.perf_counter()
@@ -113,7 +143,9 @@ def import_registers(
         try:
             with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
                 futures = {
-                    kind: pool.submit(_stage, cursor, kind, [p for p in parts if p.kind == kind])
+                    kind: pool.submit(
+                        _stage, cursor, kind, [p for p in parts if p.kind == kind], prepared or {}
+                    )
                     for kind, cursor in zip(kinds, cursors, strict=True)
                 }
                 staged = {kind: future.result() for kind, future in futures.items()}
@@ -162,7 +194,12 @@ def gc_paused() -> Iterator[None]:
 # ---------------------------------------------------------------------------- staging
 
 
-def _stage(priv: duckdb.DuckDBPyConnection, kind: str, parts: list[Part]) -> dict[int, int]:
+def _stage(
+    priv: duckdb.DuckDBPyConnection,
+    kind: str,
+    parts: list[Part],
+    prepared: dict[int, Prepared],
+) -> dict[int, int]:
     """Validate the parts of one kind into `parsed_<kind>` and `quar_<kind>` (with the
     sheet); as `ingest._stage`, with duplicates looked for within each sheet only.
     Returns rows read per sheet. `priv`: a connection of its own (its temp tables `src`
@@ -173,16 +210,25 @@ def _stage(priv: duckdb.DuckDBPyConnection, kind: str, parts: list[Part]) -> dic
     header = list(register._columns(kind))
     kind, mapping = ingest._map_header(header, kind)
     width = len(header)
-    rows = [row for part in parts for row in part.table.rows]
-    keys = [(part.sheet << _SHEET_SHIFT) | n for part in parts for n, _cells in part.table.rows]
-    columns = list(zip(*(cells for _n, cells in rows), strict=True)) or [()] * width
     # NumPy arrays, which DuckDB scans in place: Python lists bound as parameters cost
     # 0.3 s here, and Arrow arrays built from Python (pa.array, pa.table) import pandas
-    # (0.3-0.7 s), more than these rows cost.
-    frame = {f"c{i}": np.array(columns[i], dtype=object) for i in range(width)}
-    frame["row_no"] = np.array([n for n, _cells in rows], dtype=np.int64)
-    frame["rid"] = np.array(keys, dtype=np.int64)
-    del rows, columns, keys
+    # (0.3-0.7 s), more than these rows cost. Made ahead by `prepare` when they were
+    # (and the table has not grown since), else now.
+    arrays = []
+    for part in parts:
+        made = prepared.get(id(part.table))
+        if made is None or made[0] is not part.table or made[1] != len(part.table.rows):
+            made = (part.table, len(part.table.rows), *_arrays(part.table, width))
+        arrays.append(made)
+    frame = {f"c{i}": np.concatenate([a[3][i] for a in arrays]) for i in range(width)}
+    frame["row_no"] = np.concatenate([a[2] for a in arrays])
+    frame["rid"] = np.concatenate(
+        [
+            (np.int64(part.sheet) << _SHEET_SHIFT) | a[2]
+            for part, a in zip(parts, arrays, strict=True)
+        ]
+    )
+    del arrays
     priv.register("cells_in", frame)
     cells = ", ".join(f"CAST(c{i} AS VARCHAR) AS c{i}" for i in range(width))
     priv.execute(f"CREATE TEMP TABLE src AS SELECT row_no, rid, {cells} FROM cells_in")  # noqa: S608 - c0..cN

@@ -40,7 +40,9 @@ unpacked bytes, cells of all sheets read).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
+import itertools
 import json
 import pickle
 import posixpath
@@ -490,6 +492,15 @@ def read_sheet(path: str | Path, name: str | None = None) -> Iterator[Row]:
 # ---------------------------------------------------------------- the reader process
 
 
+_IS_STR = str.__instancecheck__
+_MOMENTS = (datetime.datetime, datetime.date, datetime.time)
+
+
+def _moment_columns(cells: list[Any]) -> list[int]:
+    """The positions of the date and time cells of a row (most rows have none or few)."""
+    return [i for i, v in enumerate(cells) if v.__class__ in _MOMENTS]
+
+
 def _send(out: Any, message: tuple) -> None:
     pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
     out.flush()
@@ -501,8 +512,12 @@ def _serve(path: str) -> None:
     Per sheet: ("error", text), or ("size", rows, cols, refused) and, unless refused
     (`_limit_error`, counted as the parent counts), ("rows", [(row number, cells), ...])
     batches and ("end",)."""
+    import gc
     import resource
 
+    # No cycles are made here (rows are freed once sent): the cycle collector would only
+    # walk the chunk being built again and again. The memory limit still holds.
+    gc.disable()
     resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY_BYTES, READER_MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (READER_CPU_SECONDS, READER_CPU_SECONDS))
     from python_calamine import CalamineWorkbook
@@ -529,21 +544,34 @@ def _serve(path: str) -> None:
         # python-calamine 0.9's iter_rows starts at the sheet's row 1 but at the block's
         # first column (tests/test_workbook.py pins both): pad the columns back to A.
         pad = [""] * (start[1] if start else 0)
-        batch: list[tuple[int, list[Any]]] = []
-        for index, cells in enumerate(sheet.iter_rows()):
-            # Row-wise tests first: per-cell Python work costs a third of calamine's time.
-            if not any(cells) and all(v == "" for v in cells):
-                continue  # empty (zeros and False are values)
-            if _CONTROL.search("".join([v for v in cells if v.__class__ is str])):
-                cells = [_CONTROL.sub("", v) if v.__class__ is str else v for v in cells]
-            batch.append((index + 1, pad + cells if pad else cells))
-            if len(batch) >= _BATCH_ROWS:
+        # Equal dates and times sent as one object: pickle writes a repeated object as a
+        # reference, where each of the ~100,000 cells of a register cost a reduce call.
+        moments: dict[Any, Any] = {}
+        each = sheet.iter_rows()
+        number = 0
+        while chunk := list(itertools.islice(each, _BATCH_ROWS)):
+            # A chunk's text tested at once: per-cell Python work costs a third of
+            # calamine's time.
+            control = _CONTROL.search(
+                "".join(filter(_IS_STR, itertools.chain.from_iterable(chunk)))
+            )
+            # Where the chunk's first and last rows hold dates: the columns worth looking at.
+            moment_at = sorted(set(_moment_columns(chunk[0])) | set(_moment_columns(chunk[-1])))
+            batch: list[tuple[int, list[Any]]] = []
+            for cells in chunk:
+                number += 1
+                if not any(cells) and all(v == "" for v in cells):
+                    continue  # empty (zeros and False are values)
+                if control:
+                    cells = [_CONTROL.sub("", v) if v.__class__ is str else v for v in cells]
+                for i in moment_at:
+                    if i < len(cells) and cells[i].__class__ in _MOMENTS:
+                        cells[i] = moments.setdefault(cells[i], cells[i])
+                batch.append((number, pad + cells if pad else cells))
+            if batch:
                 _send(out, ("rows", batch))
-                batch = []
-        if batch:
-            _send(out, ("rows", batch))
         _send(out, ("end",))
-        del sheet
+        del sheet, each
 
 
 if __name__ == "__main__":
