@@ -147,19 +147,29 @@ def _context(rec: Recorder, view: str) -> dict[str, Any]:
     return {"start": start, "end": end, "filters": metrics.NO_FILTERS, "today": today}
 
 
+def _banners(rec: Recorder, ctx: dict[str, Any]) -> None:
+    """`ui.alert_banners`: the missed targets of the page's period (one cached call that
+    the overview, backlog, screening, throughput and data-quality pages share)."""
+    from dashboard import targets
+
+    rec.call(targets.evaluate, ctx["start"], ctx["end"], filters=ctx["filters"], today=ctx["today"])
+
+
 def _overview(rec: Recorder, ctx: dict[str, Any]) -> None:
     from dashboard import metrics, ui
 
     start, end, f = ctx["start"], ctx["end"], ctx["filters"]
-    prev_start, prev_end = ui.previous_range(start, end)
+    prev_start, _prev_end = ui.previous_range(start, end)
+    _banners(rec, ctx)
+    # One daily query over both periods: the tiles (dashboard/overview.py) come from it.
     both = rec.call(metrics.daily, prev_start, end, f)
-    rec.call(metrics.rates, start, end, f)
-    rec.call(metrics.rates, prev_start, prev_end, f)
     rec.chart("overview_throughput", both.iloc[len(both) - ((end - start).days + 1) :])
 
 
 def _throughput(rec: Recorder, ctx: dict[str, Any]) -> None:
     from dashboard import charts, metrics
+
+    _banners(rec, ctx)
 
     daily = rec.call(metrics.daily, ctx["start"], ctx["end"], ctx["filters"])
     rec.chart("throughput_daily", daily)
@@ -171,6 +181,8 @@ def _throughput(rec: Recorder, ctx: dict[str, Any]) -> None:
 
 def _backlog(rec: Recorder, ctx: dict[str, Any]) -> None:
     from dashboard import metrics
+
+    _banners(rec, ctx)
 
     start, end, f = ctx["start"], ctx["end"], ctx["filters"]
     daily = rec.call(metrics.daily, start - timedelta(days=1), end, f)
@@ -185,6 +197,8 @@ def _backlog(rec: Recorder, ctx: dict[str, Any]) -> None:
 
 def _screening(rec: Recorder, ctx: dict[str, Any]) -> None:
     from dashboard import metrics, queries
+
+    _banners(rec, ctx)
 
     start, end, f = ctx["start"], ctx["end"], ctx["filters"]
     grain = "day" if (end - start).days + 1 <= 31 else "week"
@@ -212,6 +226,8 @@ def _channels(rec: Recorder, ctx: dict[str, Any]) -> None:
 
 def _data_quality(rec: Recorder, ctx: dict[str, Any]) -> None:
     from dashboard import ingest, queries
+
+    _banners(rec, ctx)
 
     rec.call(queries.import_history, 200)
     orphans = rec.call(ingest.orphan_count)
