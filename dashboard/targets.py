@@ -440,6 +440,17 @@ def evaluate(
     filters = filters if filters is not None else metrics.NO_FILTERS
     today = today if today is not None else capacity.office_today()
     _check_given(start, end, daily, projection)
+    if daily is None and rates is None and projection is None:
+        # The pages' banners: one `daily` read of the period gives the rates (summed,
+        # CONTRACT 3) and the projection's backlog and recent rates (the same numbers
+        # without its history scan), and, unfiltered, the days at the cap.
+        period = metrics.daily(con, start, end, filters)
+        rates = metrics.rates_of_days(period)
+        projection = metrics.project_clearance(
+            con, end, filters, horizon_days=HORIZON_DAYS, daily=period
+        )
+        if filters == metrics.NO_FILTERS:
+            daily = period
     wanted = current(con)
     alerts: list[Alert] = []
 

@@ -469,3 +469,38 @@ def test_figures_that_cannot_be_evaluates_own_are_refused(
         what_if = metrics.project_clearance(con, end, what_if_cap=20)
         with pytest.raises(ValueError, match="what-if"):
             targets.evaluate(con, start, end, projection=what_if)
+
+
+def test_the_banners_one_read_equals_each_figure_read_apart(
+    at_cap_store: tuple[date, date],
+) -> None:
+    # The pages' banners pass no figures: `evaluate` then reads one `daily` of the period
+    # and derives the rates and the projection's inputs from it. The same alerts as each
+    # figure read by its own query (metrics.rates, project_clearance's history scan,
+    # the unfiltered daily of the days-at-cap rule), with and without filters.
+    start, end = at_cap_store
+    add_requests(300, "2020-06-10 09:00", "Z")
+    set_target("backlog_clear_days", 1)
+    set_target("max_days_at_cap", 1)
+    set_target("rejection_band", "0.5-0.6")
+    today = date(2020, 7, 1)
+    for filters in (metrics.NO_FILTERS, metrics.Filters(channels=("online",))):
+        with store.connect(read_only=True) as con:
+            apart = targets.evaluate(
+                con,
+                start,
+                end,
+                filters=filters,
+                today=today,
+                daily=metrics.daily(con, start, end, metrics.NO_FILTERS),
+                rates=metrics.rates(con, start, end, filters),
+                projection=metrics.project_clearance(
+                    con, end, filters, horizon_days=targets.HORIZON_DAYS
+                ),
+            )
+        alone = evaluate(start, end, filters=filters, today=today)
+        assert alone == apart
+    assert {a.key for a in evaluate(start, end, today=today)} >= {
+        "backlog_clear_days",
+        "max_days_at_cap",
+    }
