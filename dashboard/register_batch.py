@@ -312,6 +312,11 @@ def _merge(
         )
         priv.execute(f"CREATE TEMP VIEW quar_in_{kind} AS SELECT * FROM memory.main.quar_{kind}")  # noqa: S608
     previews = _previews(priv, kinds) if dry_run else {}
+    if not dry_run:
+        # The commit checkpoints (a threshold below any import's log): DuckDB then writes
+        # the rows once, to the database file, instead of to the log at COMMIT and again
+        # at the checkpoint of DETACH. Still on disk when the commit returns.
+        priv.execute("SET checkpoint_threshold = '1B'")
     results: dict[tuple[int, str], ingest.ImportResult] = {}
     with store.attached(priv) as con:
         with contextlib.suppress(ingest._Preview), store.transaction(con):
@@ -335,7 +340,7 @@ def _merge(
             counts = {kind: _classify(con, kind, dry_run) for kind in kinds}
             findings = _findings(con, kinds, dry_run)
             for kind in kinds:
-                _write(con, kind)
+                _write(con, kind, dry_run)
             con.execute("CREATE TEMP TABLE touched_requests AS " + _touched(kinds))  # noqa: S608 - fixed text
             store.refresh_closed_dates(con, "touched")
             con.execute("DROP TABLE touched_requests")
@@ -417,12 +422,18 @@ def _classify(con: duckdb.DuckDBPyConnection, kind: str, dry_run: bool) -> dict[
         f"WHERE {idc} IN (SELECT {idc} FROM stage_{kind}){earlier}"
     )
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM v.{c}" for c in values)
-    con.execute(
-        f"CREATE TEMP TABLE cls_{kind} AS SELECT s.sheet, s.rid, s.{idc} AS id, "  # noqa: S608
-        f"CASE WHEN v.{idc} IS NULL THEN 'new' WHEN {same} THEN 'same' ELSE 'changed' END "
-        f"AS state FROM stage_{kind} s ASOF LEFT JOIN versions_{kind} v "
-        f"ON s.{idc} = v.{idc} AND s.sheet > v.sheet"
-    )
+    if con.execute(f"SELECT count(*) FROM versions_{kind}").fetchall()[0][0]:  # noqa: S608
+        con.execute(
+            f"CREATE TEMP TABLE cls_{kind} AS SELECT s.sheet, s.rid, s.{idc} AS id, "  # noqa: S608
+            f"CASE WHEN v.{idc} IS NULL THEN 'new' WHEN {same} THEN 'same' ELSE 'changed' END "
+            f"AS state FROM stage_{kind} s ASOF LEFT JOIN versions_{kind} v "
+            f"ON s.{idc} = v.{idc} AND s.sheet > v.sheet"
+        )
+    else:  # no earlier version of any ID (a new register, an empty store): all new
+        con.execute(
+            f"CREATE TEMP TABLE cls_{kind} AS SELECT sheet, rid, {idc} AS id, "  # noqa: S608
+            f"'new' AS state FROM stage_{kind}"
+        )
     counts = {
         int(sheet): [int(i), int(u), int(c), 0]
         for sheet, i, u, c in con.execute(
@@ -437,7 +448,7 @@ def _classify(con: duckdb.DuckDBPyConnection, kind: str, dry_run: bool) -> dict[
     return {sheet: tuple(c) for sheet, c in counts.items()}
 
 
-def _write(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+def _write(con: duckdb.DuckDBPyConnection, kind: str, dry_run: bool) -> None:
     """Replace the changed rows and add the new ones, each ID's last written version
     (its latest row that was not `same`), with the import ID of its part."""
     idc = ingest.ID_COLUMN[kind]
@@ -446,12 +457,18 @@ def _write(con: duckdb.DuckDBPyConnection, kind: str) -> None:
         f"DELETE FROM {kind} WHERE {idc} IN (SELECT id FROM cls_{kind} WHERE state = 'changed')"  # noqa: S608 - allow-listed
     )
     select = ", ".join("p.import_id" if c == "import_id" else f"s.{c}" for c in cols)
+    # Which rows: each ID's latest row that is not `same`; in an import where no ID had
+    # an earlier version (`_classify`: all new, and each ID in one sheet), every one.
+    chosen = (
+        f"JOIN (SELECT rid FROM cls_{kind} WHERE state <> 'same' "  # noqa: S608 - allow-listed
+        "QUALIFY row_number() OVER (PARTITION BY id ORDER BY sheet DESC) = 1) w USING (rid) "
+        if dry_run or con.execute(f"SELECT count(*) FROM versions_{kind}").fetchall()[0][0]  # noqa: S608
+        else ""
+    )
     # In file order (ingest._merge: rows written out of order cost DuckDB more).
     con.execute(
         f"INSERT INTO {kind} ({', '.join(cols)}) SELECT {select} FROM stage_{kind} s "  # noqa: S608
-        f"JOIN (SELECT rid FROM cls_{kind} WHERE state <> 'same' "
-        "QUALIFY row_number() OVER (PARTITION BY id ORDER BY sheet DESC) = 1) w USING (rid) "
-        "JOIN parts p ON p.sheet = s.sheet AND p.kind = $kind ORDER BY s.rid",
+        f"{chosen}JOIN parts p ON p.sheet = s.sheet AND p.kind = $kind ORDER BY s.rid",
         {"kind": kind},
     )
     con.execute(
@@ -507,10 +524,19 @@ def _findings(
     found: list[str] = []
     orphans: dict[int, int] = {}
     if "appointments" in kinds:
+        # One version of each request (a real import of new IDs: `_classify` found no
+        # earlier one): a plain join finds what the ASOF join would, more cheaply.
+        join = (
+            "LEFT JOIN"
+            if "requests" in kinds
+            and not dry_run
+            and not con.execute("SELECT count(*) FROM versions_requests").fetchall()[0][0]
+            else "ASOF LEFT JOIN"
+        )
         con.execute(
             "CREATE TEMP TABLE findings AS SELECT a.sheet, 'appointments' AS part, "  # noqa: S608 - fixed SQL
             "a.appointment_id, a.request_id, a.recorded_at, a.checked_in_at, r.received_at "
-            f"FROM stage_appointments a ASOF LEFT JOIN ({req_versions}) r "
+            f"FROM stage_appointments a {join} ({req_versions}) r "
             "ON a.request_id = r.request_id AND a.sheet >= r.sheet "
             "WHERE r.received_at IS NULL OR a.recorded_at < r.received_at "
             "OR a.checked_in_at < r.received_at"
