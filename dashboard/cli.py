@@ -829,12 +829,7 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
     p.add_argument(
         "--cap", type=parse_cap, required=True, metavar="N", help="recordings per day; 0 = closed"
     )
-    p.add_argument(
-        "--reason", required=True, metavar="TEXT", help="why (alasan), for the audit log"
-    )
-    p.add_argument(
-        "--user", required=True, metavar="NAME", help="who made the change, for the audit log"
-    )
+    _audited(p)
     p.add_argument(
         "--effective",
         type=parse_date,
@@ -1046,12 +1041,7 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
         help="the office's own WhatsApp numbers or names, comma-separated (its replies in an "
         "exported chat are not requests)",
     )
-    p.add_argument(
-        "--reason", required=True, metavar="TEXT", help="why (alasan), for the audit log"
-    )
-    p.add_argument(
-        "--user", required=True, metavar="NAME", help="who made the change, for the audit log"
-    )
+    _audited(p)
     p.set_defaults(func=cmd_settings_set)
 
     p = sub.add_parser("targets", help="targets (target) behind the alerts: show, or set (audited)")
@@ -1069,14 +1059,19 @@ def build_parser(with_users: bool = False) -> argparse.ArgumentParser:
     )
     p.add_argument("key", metavar="KEY", help="the target, e.g. no_show_max")
     p.add_argument("value", metavar="VALUE", help="the new value, e.g. 0.15 or 0.02-0.05")
+    _audited(p)
+    p.set_defaults(func=cmd_targets_set)
+    return parser
+
+
+def _audited(p: argparse.ArgumentParser) -> None:
+    """--reason and --user: every audited change (capacity, settings, targets) names both."""
     p.add_argument(
         "--reason", required=True, metavar="TEXT", help="why (alasan), for the audit log"
     )
     p.add_argument(
         "--user", required=True, metavar="NAME", help="who made the change, for the audit log"
     )
-    p.set_defaults(func=cmd_targets_set)
-    return parser
 
 
 def _command_of(argv: list[str]) -> str | None:
