@@ -72,6 +72,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -261,8 +262,10 @@ def _line_numbers(texts: list[str], first_line: int) -> list[int]:
     return lines
 
 
-@dataclass(frozen=True, slots=True)
-class Proposal:
+class Proposal(NamedTuple):
+    """A proposed request. A named tuple (immutable, built at C speed: a busy office's
+    year proposes ~40,000)."""
+
     request_id: str
     sender_key: str
     received_at: datetime
@@ -489,16 +492,24 @@ def parse_text(text: str, name: str) -> Chat:
     if first is None:
         if not text.strip():
             raise ChatError(f"{name} is empty: it holds no messages")
-        raise ChatError(
-            f"{name} is not a WhatsApp chat export in a format read here: no line like "
-            "'08/06/20 08.15 - Name: message' or '[08/06/20 08.15.23] Name: message'"
-        )
+        raise ChatError(_not_a_chat(name))
     return _parse(text, name, first)
+
+
+def _not_a_chat(name: str) -> str:
+    return (
+        f"{name} is not a WhatsApp chat export in a format read here: no line like "
+        "'08/06/20 08.15 - Name: message' or '[08/06/20 08.15.23] Name: message'"
+    )
 
 
 def _parse(text: str, name: str, first: re.Match[str]) -> Chat:
     ios, twelve = first.group(1) is not None, first.group(4) is not None
     parts = _SPLIT[(ios, twelve)].split("\n" + text)
+    if len(parts) == 1:
+        # the first header looked like one ("[08/06/20 08.15 - ...": an iOS bracket and
+        # Android's dash) but no line is a header of the format it names
+        raise ChatError(_not_a_chat(name))
     first_line = parts[0].count("\n") + 1  # lines before the first header are skipped
     width = 5 if twelve else 4
     dates = parts[1::width]
@@ -600,10 +611,28 @@ def read_chat(path: Path, name: str | None = None) -> list[Chat]:
         data = path.read_bytes()
     except OSError as e:
         raise ChatError(f"{name} cannot be read: {e.strerror or type(e).__name__}") from None
+    return [_parse_data(data, name)]
+
+
+#: from this many bytes on, a chat is read from its bytes with numpy
+#: (`whatsapp_bytes`: the same chat, ~5x quicker on a year of a busy office); smaller
+#: files are read with `re` alone, which leaves pyarrow unloaded (its import takes ~0.2 s)
+_BYTES_FROM = 256 * 1024
+
+
+def _parse_data(data: bytes, name: str) -> Chat:
+    """The chat in an export's bytes (`parse_text` after `_decode`, or the same read from
+    the bytes when they are many); raises `ChatError`."""
+    if len(data) >= _BYTES_FROM:
+        from dashboard import whatsapp_bytes
+
+        chat = whatsapp_bytes.parse(data, name)
+        if chat is not None:
+            return chat
     text, problems = _decode(data)
     chat = parse_text(text, name)
     chat.problems[:0] = problems
-    return [chat]
+    return chat
 
 
 def time_span(chats: Iterable[Chat]) -> tuple[datetime, datetime] | None:
@@ -666,16 +695,14 @@ def _read_zip(path: Path, name: str) -> list[Chat]:
                         f"{member_name} is refused: larger than "
                         f"{MAX_MEMBER_BYTES // (1 << 20)} MB, too large for a chat export"
                     )
-                text, problems = _decode(data)
                 try:
-                    chat = parse_text(text, member_name)
+                    chat = _parse_data(data, member_name)
                 except ChatError as e:
                     refused.append(str(e))
                     continue
                 if chat.file_phone is None:
                     # iOS zips hold "_chat.txt"; the number is then in the zip's own name
                     chat.file_phone = file_phone(name)
-                chat.problems[:0] = problems
                 out.append(chat)
             if not out:
                 raise ChatError(refused[0] if len(refused) == 1 else f"{name} holds no chat export")
@@ -862,7 +889,9 @@ class _Counted(NamedTuple):
     time: np.ndarray  # int64 microseconds since `_EPOCH`
     where: np.ndarray  # index into `texts` (every message of every chat, in order)
     idents: list[str]
-    texts: list[str]
+    # every message's text, in chat and file order: a list, or `texts_of` in Arrow
+    # when every chat was read from its bytes (`whatsapp_bytes.ByteMessages`)
+    texts: list[str] | None
     chat_of: np.ndarray  # `where` -> chat index
     starts: list[int]  # chat index -> index into `texts` of its first message
 
@@ -872,36 +901,47 @@ def _counted(chats: Sequence[Chat], office_phones: set[str], office_names: set[s
     idents_col: list[np.ndarray] = []
     times_col: list[np.ndarray] = []
     where_col: list[np.ndarray] = []
-    texts: list[str] = []
+    by_bytes = all(hasattr(c.messages, "sender_codes") for c in chats)
+    texts: list[str] | None = None if by_bytes else []
     starts: list[int] = []
     sizes: list[int] = []
+    offset = 0
     for chat in chats:
         msgs = chat.messages
         n = len(msgs)
-        starts.append(len(texts))
+        starts.append(offset)
         sizes.append(n)
         if not n:
             continue
-        if isinstance(msgs, _Messages):
-            senders, chat_texts, system = msgs.senders, msgs.texts, msgs.system
+        if hasattr(msgs, "sender_codes"):  # whatsapp_bytes.ByteMessages: columns as they are
+            code = _byte_codes(chat, msgs, code_of_ident, office_phones, office_names)
             times = msgs.microseconds()
+            chat_texts = msgs.texts if texts is not None else []
         else:
-            senders = [m.sender for m in msgs]
-            chat_texts = [m.text for m in msgs]
-            system = [m.system for m in msgs]
-            times = np.fromiter(map(_microseconds, (m.sent_at for m in msgs)), np.int64, n)
-        counted = list(map(operator.not_, system))
-        ids = _identities(chat, itertools.compress(senders, counted), office_phones, office_names)
-        code_of = {
-            who: code_of_ident.setdefault(ident, len(code_of_ident)) for who, ident in ids.items()
-        }
-        code = np.fromiter(map(code_of.get, senders, itertools.repeat(-1)), np.int64, n)
-        code[np.fromiter(counted, bool, n) == 0] = -1
+            if isinstance(msgs, _Messages):
+                senders, chat_texts, system = msgs.senders, msgs.texts, msgs.system
+                times = msgs.microseconds()
+            else:
+                senders = [m.sender for m in msgs]
+                chat_texts = [m.text for m in msgs]
+                system = [m.system for m in msgs]
+                times = np.fromiter(map(_microseconds, (m.sent_at for m in msgs)), np.int64, n)
+            counted = list(map(operator.not_, system))
+            senders_counted = itertools.compress(senders, counted)
+            ids = _identities(chat, senders_counted, office_phones, office_names)
+            code_of = {
+                who: code_of_ident.setdefault(ident, len(code_of_ident))
+                for who, ident in ids.items()
+            }
+            code = np.fromiter(map(code_of.get, senders, itertools.repeat(-1)), np.int64, n)
+            code[np.fromiter(counted, bool, n) == 0] = -1
         keep = np.flatnonzero(code >= 0)
         idents_col.append(code[keep])
         times_col.append(times[keep])
-        where_col.append(keep + len(texts))
-        texts.extend(chat_texts)
+        where_col.append(keep + offset)
+        offset += n
+        if texts is not None:
+            texts.extend(chat_texts)
     empty = np.zeros(0, np.int64)
     return _Counted(
         np.concatenate(idents_col) if idents_col else empty,
@@ -912,6 +952,30 @@ def _counted(chats: Sequence[Chat], office_phones: set[str], office_names: set[s
         np.repeat(np.arange(len(chats), dtype=np.int64), sizes),
         starts,
     )
+
+
+def _byte_codes(
+    chat: Chat,
+    msgs: Sequence[Message],
+    code_of_ident: dict[str, int],
+    office_phones: set[str],
+    office_names: set[str],
+) -> np.ndarray:
+    """Each message's identity code (-1: not counted) for a chat read from its bytes:
+    its senders are already codes into its distinct senders (`ByteMessages`)."""
+    codes: np.ndarray = msgs.sender_codes  # type: ignore[attr-defined]
+    distinct: list[str] = msgs.distinct_senders  # type: ignore[attr-defined]
+    counted = ~msgs.system_mask & (codes >= 0)  # type: ignore[attr-defined]
+    present = np.unique(codes[counted]).tolist()
+    ids = _identities(chat, [distinct[i] for i in present], office_phones, office_names)
+    table = np.full(len(distinct) + 1, -1, np.int64)  # the last for code -1
+    for i in present:
+        ident = ids.get(distinct[i])
+        if ident is not None:
+            table[i] = code_of_ident.setdefault(ident, len(code_of_ident))
+    code = table[codes]
+    code[~counted] = -1
+    return code
 
 
 def _requests(
@@ -1048,8 +1112,10 @@ def _proposals(
     # by sender, then time; a stable sort, so messages at one time keep their file order
     order = np.lexsort((counted.time, counted.ident))
     ident, where = counted.ident[order], counted.where[order]
-    sender_keys = _hashes(counted.idents, key)
-    stored_of = [sorted(known.get(k, ())) for k in sender_keys] if known else []
+    stored_of: list[list[datetime]] = []
+    if known:
+        sender_keys = _hashes(counted.idents, key)
+        stored_of = [sorted(known.get(k, ())) for k in sender_keys]
     getters = [
         m.sent_at if isinstance(m, _Messages) else partial(_sent_at, m)
         for m in (c.messages for c in chats)
@@ -1065,6 +1131,19 @@ def _proposals(
     starts, ends = _requests(ident, time, stored_of, sent_at, window)
     if not starts:
         return []
+    # Each request's fields from its texts; with the texts in Arrow, read in a second
+    # thread (RE2 in pyarrow runs without the GIL) while this one hashes and names
+    if counted.texts is None:  # every chat read from its bytes: the texts stay in Arrow
+        pool = ThreadPoolExecutor(1)
+        reading = pool.submit(_fields_in_arrow, chats, where, starts, ends, scan, kec_canon)
+        pool.shutdown(wait=False)
+    else:
+        texts = list(map(counted.texts.__getitem__, where.tolist()))
+        firsts = list(map(texts.__getitem__, starts))
+        joined = list(map("\n".join, map(texts.__getitem__, map(slice, starts, ends))))
+        read = firsts, _fields(joined, scan, kec_canon)
+    if not known:
+        sender_keys = _hashes(counted.idents, key)
     # the requests in the order `propose` returns them: by time, then request ID (IDs
     # of one time differ in the sender's prefix, all prefixes being equally long)
     first = np.array(starts, np.int64)
@@ -1074,8 +1153,6 @@ def _proposals(
     rank = np.fromiter(map(rank_of.__getitem__, prefixes), np.int64, len(prefixes))
     by = np.lexsort((codes, rank[codes], begun))
     first, begun, codes = first[by], begun[by], codes[by]
-    ends = np.array(ends, np.int64)[by].tolist()
-    starts = first.tolist()
     if all(isinstance(c.messages, _Messages) for c in chats) and not (begun % 1_000_000).any():
         # naive times in whole seconds: converted as a column
         stamps = (begun - _UNIX_MICROSECONDS).astype("datetime64[us]")
@@ -1083,18 +1160,20 @@ def _proposals(
         written = np.datetime_as_string(stamps.astype("datetime64[s]"), unit="s").tolist()
         ids = list(map(str.translate, written, itertools.repeat(_ID_DROP)))
     else:
-        received = list(map(sent_at, starts))
+        received = list(map(sent_at, first.tolist()))
         ids = [at.isoformat().translate(_ID_DROP) for at in received]
-    texts = list(map(counted.texts.__getitem__, where.tolist()))
-    firsts = list(map(texts.__getitem__, starts))
     chat_names = [chats[ci].name for ci in chat_of[where[first]].tolist()]
-    joined = list(map("\n".join, map(texts.__getitem__, map(slice, starts, ends))))
-    fields = _fields(joined, scan, kec_canon)
-    niks, kecs, services, words = fields
     idents = counted.idents
     phone_of = [None if s.startswith("name:") else s for s in idents]
     code_list = codes.tolist()
-    found = list(map(_has_both, niks, words))
+    if counted.texts is None:
+        read = reading.result()
+    firsts, (niks, kecs, services, words) = read
+    # the fields were read in the requests' first order
+    order_by = by.tolist()
+    firsts = list(map(firsts.__getitem__, order_by))
+    niks = list(map(niks.__getitem__, order_by))
+    found = list(map(_has_both, niks, map(words.__getitem__, order_by)))
     # one snippet per distinct first message (an office's canned openers repeat)
     snippet_of = {t: _snippet(t) for t in set(firsts)}
     return list(
@@ -1105,13 +1184,49 @@ def _proposals(
             received,
             map(phone_of.__getitem__, code_list),
             niks,
-            kecs,
-            [service or "ktp_el" for service in services],
+            map(kecs.__getitem__, order_by),
+            [services[i] or "ktp_el" for i in order_by],
             map(any, found),
             map(_WHY.__getitem__, found),
             map(snippet_of.__getitem__, firsts),
             chat_names,
         )
+    )
+
+
+def _fields_in_arrow(
+    chats: Sequence[Chat],
+    where: np.ndarray,
+    starts: list[int],
+    ends: list[int],
+    scan: re.Pattern[str],
+    kec_canon: dict[str, str],
+) -> tuple[list[str], _Fields]:
+    """Each request's first text and its fields, for chats read from their bytes."""
+    firsts, joined = _texts_in_arrow(chats, where, starts, ends)
+    return firsts, _fields(joined, scan, kec_canon)
+
+
+def _texts_in_arrow(
+    chats: Sequence[Chat], where: np.ndarray, starts: list[int], ends: list[int]
+) -> tuple[list[str], object]:
+    """For chats read from their bytes: each request's first text, and its texts
+    "\\n"-joined as one Arrow array (`where`: the counted messages in sorted order,
+    as indices into every chat's messages in order; requests span `starts`..`ends`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = [c.messages.text_array() for c in chats]  # type: ignore[attr-defined]
+    every = arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
+    in_order = every.take(pa.array(where))
+    begin = np.asarray(starts, np.int64)
+    lengths = np.asarray(ends, np.int64) - begin
+    offsets = np.zeros(len(begin) + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    picks = np.repeat(begin - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), in_order.take(pa.array(picks)))
+    return in_order.take(pa.array(begin)).to_pylist(), pc.binary_join(
+        lists, pa.scalar("\n", pa.large_string())
     )
 
 
@@ -1141,6 +1256,8 @@ def _fields(joined: list[str], scan: re.Pattern[str], kec_canon: dict[str, str])
     """Each request's NIK, kecamatan, service and whether request words were found, from
     its texts "\\n"-joined: `_fields_per_request`, read column-wise."""
     if len(joined) < _COLUMNS_FROM:
+        if not isinstance(joined, list):  # an Arrow array (`_texts_in_arrow`)
+            joined = joined.to_pylist()
         return (_niks_in_one_pass(joined), *_scan_in_one_pass(joined, scan, kec_canon))
     from dashboard import whatsapp_columns
 

@@ -89,16 +89,22 @@ def _re2_patterns(pattern: str) -> tuple[str, str] | None:
     return scan, swallow
 
 
-def fields(joined: list[str], scan: re.Pattern[str], kec_canon: dict[str, str]) -> w._Fields:
+def fields(
+    joined: list[str] | pa.Array, scan: re.Pattern[str], kec_canon: dict[str, str]
+) -> w._Fields:
+    """`joined`: the requests' texts as a list, or already as an Arrow string array."""
     n = len(joined)
     if not n:
         return [], [], [], []
-    arr = pa.array(joined, pa.large_string())
+    if isinstance(joined, list):
+        arr = pa.array(joined, pa.large_string())
+    else:
+        arr, joined = joined, _Lazy(joined)
     ascii_ = pc.string_is_ascii(arr)
     niks = _niks(joined, arr, ascii_)
     patterns = _re2_patterns(scan.pattern)
     if patterns is None:
-        kecs, services, words = w._scan_in_one_pass(joined, scan, kec_canon)
+        kecs, services, words = w._scan_in_one_pass(list(joined), scan, kec_canon)
         return niks, kecs, services, words
     re2_scan, swallow = patterns
     low = pc.ascii_lower(arr)
@@ -125,6 +131,23 @@ def fields(joined: list[str], scan: re.Pattern[str], kec_canon: dict[str, str]) 
         for i, k, s, x in zip(rest, *w._scan_in_one_pass(sub, scan, kec_canon), strict=True):
             kecs[i], services[i], words[i] = k, s, x
     return niks, kecs, services, words
+
+
+class _Lazy:
+    """Python strings of an Arrow string array, made only for the items asked for
+    (the few requests Python's `re` reads)."""
+
+    def __init__(self, arr: pa.Array) -> None:
+        self._arr = arr
+
+    def __len__(self) -> int:
+        return len(self._arr)
+
+    def __getitem__(self, i: int) -> str:
+        return self._arr[i].as_py()
+
+    def __iter__(self):  # noqa: ANN204 - all of them (no RE2 reading of the scan)
+        return iter(self._arr.to_pylist())
 
 
 def _per_request(
