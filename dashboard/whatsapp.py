@@ -1131,116 +1131,144 @@ def _proposals(
     starts, ends = _requests(ident, time, stored_of, sent_at, window)
     if not starts:
         return []
-    # Each request's fields from its texts; with the texts in Arrow, read in a second
-    # thread (RE2 in pyarrow runs without the GIL) while this one hashes and names
-    if counted.texts is None:  # every chat read from its bytes: the texts stay in Arrow
+    # By time, then sender (the final order of `propose` needs the keyed hashes: below)
+    first, end = np.array(starts, np.int64), np.array(ends, np.int64)
+    begun, codes = time[first], ident[first]
+    pre = np.lexsort((codes, begun))
+    first, end, begun, codes = first[pre], end[pre], begun[pre], codes[pre]
+    by_bytes = counted.texts is None  # every chat read from its bytes: texts in Arrow
+    if by_bytes:
+        # the fields read in a second thread (RE2 in pyarrow runs without the GIL)
+        # while this one hashes, names and cuts snippets
+        texts = _ArrowTexts(chats, where, chat_of, chat_start)
         pool = ThreadPoolExecutor(1)
-        reading = pool.submit(_fields_in_arrow, chats, where, starts, ends, scan, kec_canon)
+        reading = pool.submit(texts.fields, first, end, scan, kec_canon)
         pool.shutdown(wait=False)
     else:
         texts = list(map(counted.texts.__getitem__, where.tolist()))
-        firsts = list(map(texts.__getitem__, starts))
-        joined = list(map("\n".join, map(texts.__getitem__, map(slice, starts, ends))))
-        read = firsts, _fields(joined, scan, kec_canon)
+        joined = list(
+            map("\n".join, map(texts.__getitem__, map(slice, first.tolist(), end.tolist())))
+        )
+        read = _fields(joined, scan, kec_canon)
     if not known:
         sender_keys = _hashes(counted.idents, key)
     # the requests in the order `propose` returns them: by time, then request ID (IDs
     # of one time differ in the sender's prefix, all prefixes being equally long)
-    first = np.array(starts, np.int64)
-    begun, codes = time[first], ident[first]
     prefixes = list(map(request_id_prefix, sender_keys))
-    rank_of = {p: r for r, p in enumerate(sorted(set(prefixes)))}
-    rank = np.fromiter(map(rank_of.__getitem__, prefixes), np.int64, len(prefixes))
+    # the prefixes' order is that of their 16 hex digits read as a number
+    rank = np.array([int(k[:16], 16) for k in sender_keys], np.uint64)
     by = np.lexsort((codes, rank[codes], begun))
-    first, begun, codes = first[by], begun[by], codes[by]
+    moved = not np.array_equal(by, np.arange(len(by)))  # only where two begin at once
+    if moved:
+        first, begun, codes = first[by], begun[by], codes[by]
     if all(isinstance(c.messages, _Messages) for c in chats) and not (begun % 1_000_000).any():
         # naive times in whole seconds: converted as a column
         stamps = (begun - _UNIX_MICROSECONDS).astype("datetime64[us]")
         received = stamps.tolist()
-        written = np.datetime_as_string(stamps.astype("datetime64[s]"), unit="s").tolist()
-        ids = list(map(str.translate, written, itertools.repeat(_ID_DROP)))
+        ids = _id_times(stamps)
     else:
         received = list(map(sent_at, first.tolist()))
         ids = [at.isoformat().translate(_ID_DROP) for at in received]
     chat_names = [chats[ci].name for ci in chat_of[where[first]].tolist()]
-    idents = counted.idents
-    phone_of = [None if s.startswith("name:") else s for s in idents]
+    phone_of = [None if s.startswith("name:") else s for s in counted.idents]
     code_list = codes.tolist()
-    if counted.texts is None:
-        read = reading.result()
-    firsts, (niks, kecs, services, words) = read
-    # the fields were read in the requests' first order
-    order_by = by.tolist()
-    firsts = list(map(firsts.__getitem__, order_by))
-    niks = list(map(niks.__getitem__, order_by))
-    found = list(map(_has_both, niks, map(words.__getitem__, order_by)))
     # one snippet per distinct first message (an office's canned openers repeat)
+    if by_bytes:
+        firsts = texts.at(first)
+    else:
+        firsts = list(map(texts.__getitem__, first.tolist()))
     snippet_of = {t: _snippet(t) for t in set(firsts)}
-    return list(
-        map(
-            Proposal,
-            map(operator.add, map(prefixes.__getitem__, code_list), ids),
-            map(sender_keys.__getitem__, code_list),
-            received,
-            map(phone_of.__getitem__, code_list),
-            niks,
-            map(kecs.__getitem__, order_by),
-            [services[i] or "ktp_el" for i in order_by],
-            map(any, found),
-            map(_WHY.__getitem__, found),
-            map(snippet_of.__getitem__, firsts),
-            chat_names,
+    niks, kecs, services, words = reading.result() if by_bytes else read
+    if moved:  # the fields were read in the order before the hashes
+        order_by = by.tolist()
+        niks, kecs, services, words = (
+            list(map(column.__getitem__, order_by)) for column in (niks, kecs, services, words)
         )
+    # why: 2 when a NIK was found, + 1 for request words
+    why = np.fromiter(map(_is_not_none, niks), np.int64, len(niks)) * 2
+    why += np.fromiter(words, bool, len(words))
+    columns = zip(
+        map(operator.add, map(prefixes.__getitem__, code_list), ids),
+        map(sender_keys.__getitem__, code_list),
+        received,
+        map(phone_of.__getitem__, code_list),
+        niks,
+        kecs,
+        [service or "ktp_el" for service in services],
+        (why > 0).tolist(),
+        map(_WHYS.__getitem__, why.tolist()),
+        map(snippet_of.__getitem__, firsts),
+        chat_names,
+        strict=True,
     )
+    return list(map(_new_proposal, columns))
 
 
-def _fields_in_arrow(
-    chats: Sequence[Chat],
-    where: np.ndarray,
-    starts: list[int],
-    ends: list[int],
-    scan: re.Pattern[str],
-    kec_canon: dict[str, str],
-) -> tuple[list[str], _Fields]:
-    """Each request's first text and its fields, for chats read from their bytes."""
-    firsts, joined = _texts_in_arrow(chats, where, starts, ends)
-    return firsts, _fields(joined, scan, kec_canon)
+def _id_times(stamps: np.ndarray) -> list[str]:
+    """`YYYYMMDDhhmmss` of each of these times (whole seconds), as a column."""
+    seconds = stamps.astype("datetime64[s]")
+    day = seconds.astype("datetime64[D]")
+    month = seconds.astype("datetime64[M]")
+    year = seconds.astype("datetime64[Y]")
+    years = year.astype(np.int64) + 1970
+    if not ((years >= 1000) & (years <= 9999)).all():  # not four digits: as strings
+        written = np.datetime_as_string(seconds, unit="s").tolist()
+        return list(map(str.translate, written, itertools.repeat(_ID_DROP)))
+    months = (month - year).astype(np.int64) + 1
+    days = (day - month).astype(np.int64) + 1
+    of_day = (seconds - day).astype(np.int64)
+    clock = of_day // 3600 * 10_000 + of_day // 60 % 60 * 100 + of_day % 60
+    return (((years * 100 + months) * 100 + days) * 1_000_000 + clock).astype("U14").tolist()
 
 
-def _texts_in_arrow(
-    chats: Sequence[Chat], where: np.ndarray, starts: list[int], ends: list[int]
-) -> tuple[list[str], object]:
-    """For chats read from their bytes: each request's first text, and its texts
-    "\\n"-joined as one Arrow array (`where`: the counted messages in sorted order,
-    as indices into every chat's messages in order; requests span `starts`..`ends`)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+class _ArrowTexts:
+    """The texts of chats read from their bytes, as Arrow arrays over the files' bytes
+    (`ByteMessages.texts_interleaved`: message k at 2k), for the counted messages sorted
+    by sender and time (`where`)."""
 
-    arrays = [c.messages.text_array() for c in chats]  # type: ignore[attr-defined]
-    every = arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
-    in_order = every.take(pa.array(where))
-    begin = np.asarray(starts, np.int64)
-    lengths = np.asarray(ends, np.int64) - begin
-    offsets = np.zeros(len(begin) + 1, np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    picks = np.repeat(begin - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), in_order.take(pa.array(picks)))
-    return in_order.take(pa.array(begin)).to_pylist(), pc.binary_join(
-        lists, pa.scalar("\n", pa.large_string())
-    )
+    def __init__(
+        self, chats: Sequence[Chat], where: np.ndarray, chat_of: np.ndarray, chat_start: list[int]
+    ) -> None:
+        import pyarrow as pa
+
+        arrays = [c.messages.texts_interleaved() for c in chats]  # type: ignore[attr-defined]
+        self.every = pa.chunked_array(arrays, pa.large_string())
+        # each counted message's place in `every`: 2 x its place in its chat + the
+        # lengths of the chats' arrays before it
+        before = np.zeros(len(arrays), np.int64)
+        np.cumsum([len(a) for a in arrays[:-1]], out=before[1:])
+        starts = np.asarray(chat_start, np.int64)
+        ci = chat_of[where]
+        self.place = 2 * (where - starts[ci]) + before[ci]
+
+    def at(self, sorted_positions: np.ndarray) -> list[str]:
+        """The texts at these positions of the sorted counted messages."""
+        import pyarrow as pa
+
+        return self.every.take(pa.array(self.place[sorted_positions])).to_pylist()
+
+    def fields(
+        self, first: np.ndarray, end: np.ndarray, scan: re.Pattern[str], kec_canon: dict[str, str]
+    ) -> _Fields:
+        """The fields of requests spanning `first`..`end` of the sorted counted messages,
+        from their texts "\\n"-joined (`_fields`)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        lengths = end - first
+        offsets = np.zeros(len(first) + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        picks = np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
+        values = self.every.take(pa.array(self.place[picks])).combine_chunks()
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets), values)
+        joined = pc.binary_join(lists, pa.scalar("\n", pa.large_string()))
+        return _fields(joined, scan, kec_canon)
 
 
-# a request's `why` by (NIK found, request words found)
-_WHY = {
-    (False, False): ("first_message",),
-    (True, False): ("nik",),
-    (False, True): ("words",),
-    (True, True): ("nik", "words"),
-}
+_new_proposal = partial(tuple.__new__, Proposal)  # from a tuple of its fields, at C speed
 
-
-def _has_both(nik: str | None, words: bool) -> tuple[bool, bool]:
-    return nik is not None, words
+# a request's `why` by 2 x (NIK found) + (request words found)
+_WHYS = (("first_message",), ("words",), ("nik",), ("nik", "words"))
 
 
 _Fields = tuple[list[str | None], list[str | None], list[str | None], list[bool]]

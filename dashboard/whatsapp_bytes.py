@@ -340,11 +340,21 @@ class _Parser:
         """The position of the newline ending the line of each position (n: none)."""
         return _next(self.newlines, at, self.n)
 
-    def _senders(self, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For headers ending at `end`: whether `Name: ` follows (`[^\\n:]{1,100}:{_SP}`),
-        where the name ends, and where the text starts."""
-        colon = _next(np.flatnonzero(self.buf == _COLON), end, self.n)
-        line_end = self._line_end(end)
+    def _senders(
+        self, end: np.ndarray, line_end: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For headers ending at `end` on lines ending at `line_end`: whether `Name: `
+        follows (`[^\\n:]{1,100}:{_SP}`), where the name ends, and where the text starts."""
+        # the first colon of the rest of each line (Arrow over the file's bytes)
+        k = len(end)
+        offsets = np.empty(2 * k, np.int64)
+        offsets[0::2] = end
+        offsets[1::2] = line_end
+        rests = pa.Array.from_buffers(
+            pa.large_binary(), 2 * k - 1, [None, pa.py_buffer(offsets), pa.py_buffer(self.data)]
+        )
+        found = pc.find_substring(rests, b":").to_numpy()[0::2]
+        colon = np.where(found >= 0, end + found, line_end)
         space = self._space(colon + 1)
         size = colon - end
         has = (colon < line_end) & (size >= 1) & (space > 0)
@@ -368,7 +378,9 @@ class _Parser:
             return None  # type: ignore[return-value]
         if not len(head):
             raise w.ChatError(w._not_a_chat(self.name))
-        has_sender, name_end, text_at = self._senders(cols["end"])
+        # each header line's end: the next line's start - 1 (the file's end for the last)
+        line_end = np.append(starts, n + 1)[head + 1] - 1
+        has_sender, name_end, text_at = self._senders(cols["end"], np.minimum(line_end, n))
         line_starts = starts[head]
         text_end = np.append(line_starts[1:] - 1, n)
         # the last text loses its trailing newlines (`rstrip("\n")`)
@@ -485,6 +497,7 @@ class _Parser:
         # and ends with ">", or ends with ")"
         last = self.pad[np.maximum(text_end - 1, 0)]
         cand = (size > 0) & ((((first8 & 0xFF) == 0x3C) & (last == 0x3E)) | (last == 0x29))
+        cand &= ~out  # "<Media tidak disertakan>" is one already
         if cand.any() and (b"<lampiran: " in data or b"<attached: " in data or b"(file " in data):
             check(cand, lambda t: w._PLACEHOLDER_RE.fullmatch(t.decode()) is not None)
         return out
@@ -587,23 +600,24 @@ class ByteMessages(w._Messages):
     def sent_at(self, i: int) -> datetime:
         return w._EPOCH + timedelta(microseconds=int(self._us[i]))
 
-    def text_array(self) -> pa.LargeStringArray:
-        """Every message's text as one Arrow array over the file's bytes."""
+    def texts_interleaved(self) -> pa.LargeStringArray:
+        """Every message's text in one Arrow array over the file's bytes, without a
+        copy: message k is item 2k (the odd items are the headers between texts)."""
         k = len(self._us)
         if not k:
             return pa.array([], pa.large_string())
         offsets = np.empty(2 * k, np.int64)
         offsets[0::2] = self.text_at
         offsets[1::2] = self.text_end
-        both = pa.Array.from_buffers(
+        return pa.Array.from_buffers(
             pa.large_string(), 2 * k - 1, [None, pa.py_buffer(offsets), pa.py_buffer(self._data)]
         )
-        return both.take(pa.array(np.arange(0, 2 * k - 1, 2, dtype=np.int64)))
 
     @property  # type: ignore[override]
     def texts(self) -> list[str]:
         if self._text_list is None:
-            self._text_list = self.text_array().to_pylist()
+            every = self.texts_interleaved()
+            self._text_list = every.take(pa.array(np.arange(0, len(every), 2))).to_pylist()
         return self._text_list
 
     @property  # type: ignore[override]

@@ -159,15 +159,16 @@ def _per_request(
     place = np.array([k[0] is not None for k in kinds] + [False], bool)[codes]
     is_word = np.array([k[1] for k in kinds] + [False], bool)[codes]
     named = np.array([k[2] is not None for k in kinds] + [False], bool)[codes]
-    kecs: list[str | None] = [None] * n
-    services: list[str | None] = [None] * n
     words = np.zeros(n, bool)
     words[req[is_word]] = True
-    for mask, out, field in ((place, kecs, 0), (is_word & named, services, 2)):
+    columns = []
+    for mask, field in ((place, 0), (is_word & named, 2)):
         pick = _first_of_each(req, mask)
-        for r, c in zip(req[pick].tolist(), codes[pick].tolist(), strict=True):
-            out[r] = kinds[c][field]
-    return kecs, services, words.tolist()
+        values = np.array([k[field] for k in kinds] + [None], object)
+        out = np.full(n, None, object)
+        out[req[pick]] = values[codes[pick]]
+        columns.append(out.tolist())
+    return columns[0], columns[1], words.tolist()
 
 
 def _first_of_each(req: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -186,18 +187,25 @@ def _niks(joined: list[str], arr: pa.Array, ascii_: pa.Array) -> list[str | None
     """Each text's NIK by Python's rules (`whatsapp._nik_in`)."""
     n = len(joined)
     niks: list[str | None] = [None] * n
-    hint = pc.match_substring_regex(arr, _NIK_HINT).to_numpy(zero_copy_only=False)
+    hint = np.flatnonzero(pc.match_substring_regex(arr, _NIK_HINT).to_numpy(zero_copy_only=False))
+    if not len(hint):
+        return niks
+    hinted = arr.take(pa.array(hint))
     # where a 16-digit run is not preceded by a digit and no longer run or fifth digit
-    # before four groups is there for Python to skip, its first is RE2's first
-    plain = pc.and_(ascii_, pc.invert(pc.match_substring_regex(arr, _NIK_SKIPPED)))
+    # before four groups is there for Python to skip, its first is RE2's first (a text
+    # with such a run holds the hint)
+    skipped = pc.match_substring_regex(hinted, _NIK_SKIPPED)
+    plain = pc.and_(ascii_.take(pa.array(hint)), pc.invert(skipped))
     plain_np = plain.to_numpy(zero_copy_only=False)
-    ours = np.flatnonzero(hint & plain_np)
+    ours = hint[plain_np]
     if len(ours):
-        nik = pc.struct_field(pc.extract_regex(arr.take(ours), _NIK_RE2), 0)
-        digits = pc.replace_substring_regex(nik, "[^0-9]", "").to_pylist()
-        for i, d in zip(ours.tolist(), digits, strict=True):
-            niks[i] = d  # None where there is none; else 16 ASCII digits: a NIK
-    rest = np.flatnonzero(hint & ~plain_np).tolist()
+        nik = pc.struct_field(pc.extract_regex(hinted.filter(plain), _NIK_RE2), 0)
+        digits = pc.replace_substring_regex(nik, "[^0-9]", "")
+        # None where there is none; else 16 ASCII digits: a NIK
+        column = np.array(niks, object)
+        column[ours] = digits.to_numpy(zero_copy_only=False)
+        niks = column.tolist()
+    rest = hint[~plain_np].tolist()
     for i, nik in zip(rest, w._niks_in_one_pass(list(map(joined.__getitem__, rest))), strict=True):
         niks[i] = nik
     return niks
