@@ -42,15 +42,20 @@ raises `ChatError` with one line naming the file. Messages are in English, as th
 import's own errors are.
 
 Speed: a busy office's year is 200,000 messages, so both halves work column by column.
-The parser: one `re.split` of the whole text, C-level `map`s over the columns, dates and
-times parsed once per distinct string; `Chat.messages` from `read_chat` keeps those
-columns and builds its `Message` named tuples only when first asked for (`len` needs
-none). `propose`: identities per distinct sender (their numbers read column-wise), the
-window rule over numpy arrays of integer times sorted by sender (no loop over messages:
-see `_requests`), then each request's NIK, kecamatan, service and request words read
-for all requests at once (`_fields`: RE2 in pyarrow where it gives exactly what Python's
-`re` gives, Python's `re` in one pass over the rest; `dashboard/whatsapp_columns.py`
-says where and why), and `Proposal`s built from those columns. See
+The parser, for an export of `_BYTES_FROM` bytes or more: `whatsapp_bytes` reads it from
+its bytes with numpy (the header pattern followed for every line at once, senders and
+texts as Arrow arrays over the file; the same `Chat` as below, held to it by
+tests/test_whatsapp_bytes.py); for smaller files, and where that reader declines: one
+`re.split` of the whole text, C-level `map`s over the columns, dates and times parsed
+once per distinct string. Either way `Chat.messages` keeps columns and builds its
+`Message` named tuples only when first asked for (`len` needs none). `propose`:
+identities per distinct sender (their numbers read column-wise), the window rule over
+numpy arrays of integer times sorted by sender (no loop over messages: see
+`_requests`), then each request's NIK, kecamatan, service and request words read for all
+requests at once (`_fields`: RE2 in pyarrow where it gives exactly what Python's `re`
+gives, Python's `re` in one pass over the rest; `dashboard/whatsapp_columns.py` says
+where and why; with chats read from their bytes the texts never leave Arrow and are read
+in a second thread while this one hashes), and `Proposal`s built from those columns. See
 bench/bench_whatsapp.py and bench/RESULTS.md.
 
 `propose` is documented on the function; its rules in short: the office's own messages

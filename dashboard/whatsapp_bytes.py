@@ -65,7 +65,7 @@ def parse(data: bytes, name: str) -> w.Chat | None:
     if first is None:
         return w.parse_text(text, name)  # raises its ChatError
     ios, twelve = first.group(1) is not None, first.group(4) is not None
-    return _Parser(data, text, name, ios, twelve).chat()
+    return _Parser(data, name, ios, twelve).chat()
 
 
 def _is_digit(b: np.ndarray) -> np.ndarray:
@@ -73,8 +73,8 @@ def _is_digit(b: np.ndarray) -> np.ndarray:
 
 
 class _Parser:
-    def __init__(self, data: bytes, text: str, name: str, ios: bool, twelve: bool) -> None:
-        self.data, self.text, self.name, self.ios, self.twelve = data, text, name, ios, twelve
+    def __init__(self, data: bytes, name: str, ios: bool, twelve: bool) -> None:
+        self.data, self.name, self.ios, self.twelve = data, name, ios, twelve
         n = len(data)
         self.n = n
         buf = np.frombuffer(data, np.uint8)
@@ -345,14 +345,8 @@ class _Parser:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For headers ending at `end` on lines ending at `line_end`: whether `Name: `
         follows (`[^\\n:]{1,100}:{_SP}`), where the name ends, and where the text starts."""
-        # the first colon of the rest of each line (Arrow over the file's bytes)
-        k = len(end)
-        offsets = np.empty(2 * k, np.int64)
-        offsets[0::2] = end
-        offsets[1::2] = line_end
-        rests = pa.Array.from_buffers(
-            pa.large_binary(), 2 * k - 1, [None, pa.py_buffer(offsets), pa.py_buffer(self.data)]
-        )
+        # the first colon of the rest of each line
+        rests = spans(self.data, end, line_end, pa.large_binary())
         found = pc.find_substring(rests, b":").to_numpy()[0::2]
         colon = np.where(found >= 0, end + found, line_end)
         space = self._space(colon + 1)
@@ -366,7 +360,7 @@ class _Parser:
         text_at = np.where(has, colon + 1 + space, end)
         return has, np.where(has, colon, end), text_at
 
-    def chat(self) -> w.Chat:
+    def chat(self) -> w.Chat | None:
         data, n = self.data, self.n
         starts = np.concatenate(([0], self.newlines + 1)).astype(np.int64)
         first = self._at(starts)
@@ -375,7 +369,7 @@ class _Parser:
         cand = np.flatnonzero(maybe)
         cols, head, refused = self._headers(starts, cand)
         if self._python_says_header(starts, refused):
-            return None  # type: ignore[return-value]
+            return None
         if not len(head):
             raise w.ChatError(w._not_a_chat(self.name))
         # each header line's end: the next line's start - 1 (the file's end for the last)
@@ -448,14 +442,8 @@ class _Parser:
     ) -> tuple[np.ndarray, list[str]]:
         """Each message's sender as a code into the distinct senders (stripped as
         `parse_text` strips them); -1 where there is none ("")."""
-        k = len(name_at)
-        offsets = np.empty(2 * k, np.int64)
-        offsets[0::2] = name_at
-        offsets[1::2] = np.where(has, name_end, name_at)
-        both = pa.Array.from_buffers(
-            pa.large_binary(), 2 * k - 1, [None, pa.py_buffer(offsets), pa.py_buffer(self.data)]
-        )
-        names = both.take(pa.array(np.arange(0, 2 * k - 1, 2, dtype=np.int64)))
+        both = spans(self.data, name_at, np.where(has, name_end, name_at), pa.large_binary())
+        names = both.take(pa.array(np.arange(0, len(both), 2, dtype=np.int64)))
         encoded = names.dictionary_encode()
         # stripped as `parse_text` strips them (two raw names may strip to one)
         stripped = pc.utf8_trim(encoded.dictionary.cast(pa.large_string()), w._SENDER_STRIP)
@@ -533,6 +521,19 @@ def _time_string(key: int, twelve: bool) -> str:
     return f"{hour:0{run}d}{chr(sep0)}{minute:02d}{seconds}{ampm}"
 
 
+def spans(data: bytes, starts: np.ndarray, ends: np.ndarray, kind: pa.DataType) -> pa.Array:
+    """`data[starts[k]:ends[k]]` as item 2k of one Arrow array over `data` (no copy; the
+    odd items are the bytes between), for spans in order that do not overlap."""
+    k = len(starts)
+    if not k:
+        return pa.array([], kind)
+    offsets = np.empty(2 * k, np.int64)
+    offsets[0::2] = starts
+    offsets[1::2] = ends
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(kind, 2 * k - 1, buffers)
+
+
 def _heads(texts: Iterable[str]) -> np.ndarray:
     """The first 8 UTF-8 bytes of each of `texts` (zero-padded) as numbers."""
     return np.array(
@@ -592,6 +593,11 @@ class ByteMessages(w._Messages):
     def __len__(self) -> int:
         return len(self._us)
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # pickled (Streamlit's cache pickles chats) as its columns, not its slots
+        columns = (self.sender_codes, self.distinct_senders, self.text_at, self.text_end)
+        return ByteMessages, (self._data, self._us, *columns, self.system_mask, self._line_array)
+
     def microseconds(self) -> np.ndarray:
         us = self._us
         us.flags.writeable = False
@@ -603,15 +609,7 @@ class ByteMessages(w._Messages):
     def texts_interleaved(self) -> pa.LargeStringArray:
         """Every message's text in one Arrow array over the file's bytes, without a
         copy: message k is item 2k (the odd items are the headers between texts)."""
-        k = len(self._us)
-        if not k:
-            return pa.array([], pa.large_string())
-        offsets = np.empty(2 * k, np.int64)
-        offsets[0::2] = self.text_at
-        offsets[1::2] = self.text_end
-        return pa.Array.from_buffers(
-            pa.large_string(), 2 * k - 1, [None, pa.py_buffer(offsets), pa.py_buffer(self._data)]
-        )
+        return spans(self._data, self.text_at, self.text_end, pa.large_string())
 
     @property  # type: ignore[override]
     def texts(self) -> list[str]:

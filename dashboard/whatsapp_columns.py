@@ -32,7 +32,9 @@ an ASCII sender that is RE2's `^\\+?[0-9][0-9 ()-]{5,}[0-9]$` and the same digit
 written column-wise. Other senders are read by `_phone_of` itself.
 
 Imported by `dashboard.whatsapp` only from `whatsapp._COLUMNS_FROM` requests or distinct
-senders on (importing pyarrow.compute takes ~0.2 s).
+senders on (importing pyarrow.compute takes ~0.2 s). `fields` takes the requests' texts as
+a list or, from chats read from their bytes (`whatsapp_bytes`), as an Arrow array, whose
+items are made Python strings only for the few requests Python's `re` reads.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from dashboard import pii, whatsapp
 from dashboard.whatsapp import ChatError, read_chat, read_chats
 from tests import whatsapp_chats as wc
-from tests.whatsapp_chats import (
+from tests.whatsapp_chats import (  # noqa: F401 - the hook and fixture run both readers
     FORMATS,
     KECAMATAN,
     NIK,
@@ -30,12 +30,16 @@ from tests.whatsapp_chats import (
     RESIDENT_NORM,
     WEEK,
     Ev,
+    _reader,
     at,
+    pytest_generate_tests,
     render,
     write,
 )
 
 KEY = b"test-key-for-whatsapp-0123456789"  # 32 bytes, tests only
+
+# Every test here runs with both readers (`whatsapp_chats.pytest_generate_tests`).
 
 
 def propose(chats, **kw):

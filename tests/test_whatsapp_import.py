@@ -48,6 +48,7 @@ from tests.test_pages_more import (  # noqa: F401 - fixtures used by name
     texts,
 )
 from tests.test_pii_everywhere import _hits, _needles, _sql_text
+from tests.whatsapp_chats import _reader, pytest_generate_tests  # noqa: F401 - both readers
 
 STAFF = roles.Actor("petugas", "staff")
 CLI = roles.Actor.cli("uji")

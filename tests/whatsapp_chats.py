@@ -26,6 +26,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+import pytest
+
 FORMATS = (
     "android-id",
     "android-id-12h",
@@ -398,3 +400,25 @@ def random_chat(rng, *, start: datetime, senders: list[str], n: int) -> list[Ev]
             text = rng.choice([" ", "\n", ", "]).join(parts).strip() or "ok"
         events.append(Ev(t, who, text))
     return events
+
+
+# ------------------------------------------------------------------ both readers
+# A test module that imports `pytest_generate_tests` and `_reader` from here runs each
+# test twice: with files read by `re` (small files, the default) and read from their
+# bytes (`whatsapp_bytes`, the default from `whatsapp._BYTES_FROM` bytes on), so both
+# readers and `propose` over both kinds of chat meet the same expectations.
+READERS = ("re", "bytes")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "reader" in metafunc.fixturenames:
+        metafunc.parametrize("reader", READERS)
+
+
+@pytest.fixture(autouse=True)
+def _reader(reader: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    from dashboard import whatsapp
+
+    if reader == "bytes":
+        monkeypatch.setattr(whatsapp, "_BYTES_FROM", 0)
+    return reader
