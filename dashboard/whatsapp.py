@@ -1160,11 +1160,11 @@ def _proposals(
     # the requests in the order `propose` returns them: by time, then request ID (IDs
     # of one time differ in the sender's prefix, all prefixes being equally long)
     prefixes = list(map(request_id_prefix, sender_keys))
-    # the prefixes' order is that of their 16 hex digits read as a number
-    rank = np.array([int(k[:16], 16) for k in sender_keys], np.uint64)
-    by = np.lexsort((codes, rank[codes], begun))
-    moved = not np.array_equal(by, np.arange(len(by)))  # only where two begin at once
+    moved = bool((begun[1:] == begun[:-1]).any())  # only requests that begin at once move
     if moved:
+        # the prefixes' order is that of their 16 hex digits read as a number
+        rank = np.array([int(k[:16], 16) for k in sender_keys], np.uint64)
+        by = np.lexsort((codes, rank[codes], begun))
         first, begun, codes = first[by], begun[by], codes[by]
     if all(isinstance(c.messages, _Messages) for c in chats) and not (begun % 1_000_000).any():
         # naive times in whole seconds: converted as a column
@@ -1174,7 +1174,7 @@ def _proposals(
     else:
         received = list(map(sent_at, first.tolist()))
         ids = [at.isoformat().translate(_ID_DROP) for at in received]
-    chat_names = [chats[ci].name for ci in chat_of[where[first]].tolist()]
+    chat_names = np.array([c.name for c in chats], object)[chat_of[where[first]]].tolist()
     phone_of = [None if s.startswith("name:") else s for s in counted.idents]
     code_list = codes.tolist()
     # one snippet per distinct first message (an office's canned openers repeat)

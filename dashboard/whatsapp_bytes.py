@@ -29,6 +29,7 @@ where `parse_text` does. `tests/test_whatsapp_bytes.py` holds it to the old path
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -57,15 +58,37 @@ def parse(data: bytes, name: str) -> w.Chat | None:
         data = data[len(_BOM) :]
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not _valid_utf8(data):
         return None  # the old path replaces the bytes and counts them
-    first = w.LINE_PATTERN.search(text)
+    first = _first_header(data)
     if first is None:
-        return w.parse_text(text, name)  # raises its ChatError
+        return w.parse_text(data.decode(), name)  # raises its ChatError
     ios, twelve = first.group(1) is not None, first.group(4) is not None
     return _Parser(data, name, ios, twelve).chat()
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """Whether `data` is valid UTF-8 (what `bytes.decode` accepts), checked by Arrow
+    without making the text."""
+    offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)]).cast(
+            pa.large_string()
+        )
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _first_header(data: bytes) -> re.Match[str] | None:
+    """`whatsapp.LINE_PATTERN`'s first match, looked for in the whole lines of the first
+    64 KB first (where an export's first header is), then in the whole text."""
+    cut = data.rfind(b"\n", 0, 1 << 16) if len(data) > 1 << 16 else len(data)
+    if cut > 0:
+        found = w.LINE_PATTERN.search(data[:cut].decode())
+        if found is not None:
+            return found
+    return w.LINE_PATTERN.search(data.decode())
 
 
 def _is_digit(b: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -103,11 +104,14 @@ def fields(
     else:
         arr, joined = joined, _Lazy(joined)
     ascii_ = pc.string_is_ascii(arr)
-    niks = _niks(joined, arr, ascii_)
+    # the NIKs in another thread while this one scans (both mostly RE2, without the GIL)
+    pool = ThreadPoolExecutor(1)
+    reading = pool.submit(_niks, joined, arr, ascii_)
+    pool.shutdown(wait=False)
     patterns = _re2_patterns(scan.pattern)
     if patterns is None:
         kecs, services, words = w._scan_in_one_pass(list(joined), scan, kec_canon)
-        return niks, kecs, services, words
+        return reading.result(), kecs, services, words
     re2_scan, swallow = patterns
     low = pc.ascii_lower(arr)
     python = pc.or_(pc.invert(ascii_), pc.match_substring_regex(low, f"[_{_MARK}]|{swallow}"))
@@ -132,7 +136,7 @@ def fields(
         sub = list(map(joined.__getitem__, rest))
         for i, k, s, x in zip(rest, *w._scan_in_one_pass(sub, scan, kec_canon), strict=True):
             kecs[i], services[i], words[i] = k, s, x
-    return niks, kecs, services, words
+    return reading.result(), kecs, services, words
 
 
 class _Lazy:
