@@ -1707,9 +1707,11 @@ register(
         ),
         "report.quality": (
             "Catatan kualitas data: {quarantined} baris dikarantina oleh impor dalam periode "
-            "ini; {silent} dari {open} hari buka tanpa impor log.",
+            "ini; {silent} dari {open} hari buka tanpa catatan apa pun di log (tidak ada "
+            "permohonan, kedatangan, ketidakhadiran, maupun impor).",
             "Data-quality note: {quarantined} rows quarantined by imports made in the period; "
-            "{silent} of {open} open days without a log import.",
+            "{silent} of {open} open days with nothing in the logs (no request, no visit, "
+            "no absence, no import).",
         ),
         "report.chart.throughput": (
             "Perekaman per hari dan kuota",

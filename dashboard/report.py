@@ -273,22 +273,35 @@ WITH days AS (
     FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP) + INTERVAL 1 DAY,
                INTERVAL 1 DAY) AS r(d)
 ),
-import_days AS (
-    SELECT DISTINCT CAST(timezone($tz, started_at) AS DATE) AS day FROM imports
+-- a day the logs say something about: a request received, someone who came (recorded or
+-- turned away) or did not come (CONTRACT 3's days), or an import started (a quiet day's
+-- header-only file); a month loaded in bulk later covers its days by its rows
+logged_days AS (
+    SELECT received_date AS day FROM requests
+    WHERE received_date BETWEEN $start AND $end
+    UNION
+    SELECT visit_date FROM appointments
+    WHERE status IN ('recorded', 'rejected', 'no_show') AND visit_date BETWEEN $start AND $end
+    UNION
+    SELECT recorded_date FROM appointments
+    WHERE status = 'recorded' AND recorded_date BETWEEN $start AND $end
+    UNION
+    SELECT CAST(timezone($tz, started_at) AS DATE) FROM imports
 )
 SELECT
     (SELECT count(*) FROM quarantine
      WHERE CAST(timezone($tz, quarantined_at) AS DATE) BETWEEN $start AND $end)
         AS quarantined,
-    (SELECT count(*) FROM days WHERE day NOT IN (SELECT day FROM import_days)
-        AND day IN (SELECT unnest($open_days))) AS open_days_without_import
+    (SELECT count(*) FROM days WHERE day NOT IN (SELECT day FROM logged_days WHERE day IS NOT NULL)
+        AND day IN (SELECT unnest($open_days))) AS open_days_not_logged
 """
 
 
 def _quality(
     con: duckdb.DuckDBPyConnection, period: Period, open_days: list[date]
 ) -> tuple[int, int]:
-    """(rows quarantined by imports made in the period, open days without an import)."""
+    """(rows quarantined by imports made in the period, open days the logs say nothing
+    about: no request received, nobody came or was marked absent, no import started)."""
     row = con.execute(
         _QUALITY_SQL,
         {

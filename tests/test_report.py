@@ -194,8 +194,11 @@ def test_the_sentences_carry_the_hand_computed_numbers(site: Path) -> None:
     assert "Tingkat tidak hadir 22,2%; target <= 15%." in text
     # Quality: nothing imported in June 2020 (the fixture was loaded today), so no rows
     # quarantined then; open days = 21 weekdays without Pancasila Day (06-01) + Saturday
-    # 06-06 (override 5) = 22, none with an import.
-    assert "0 baris dikarantina oleh impor dalam periode ini; 22 dari 22 hari buka" in text
+    # 06-06 (override 5) = 22. The logs speak of 7 of them: requests received 06-02,
+    # 03, 04, 05, 06, 08; people came 06-03 (A01), 04 (A02, A04), 05 (A03b), 08 (A04b,
+    # A09), 10 (A10); no-shows 05 (A06), 06 (A07). A05 (cancelled, 06-22) is no record
+    # of that day. So 22 - 7 = 15 open days with nothing in the logs.
+    assert "0 baris dikarantina oleh impor dalam periode ini; 15 dari 22 hari buka" in text
     assert "Perlu keputusan" not in text  # the backlog clears within 30 days
 
 
@@ -296,6 +299,24 @@ def test_quarantined_rows_of_this_months_imports_are_counted(site: Path, tmp_pat
     today = store_today()
     text = _flat(_make(report.month_period(today.year, today.month)))
     assert "2 baris dikarantina oleh impor dalam periode ini" in text
+
+
+def test_a_quiet_days_import_and_a_bulk_load_both_log_their_days(site: Path) -> None:
+    # `_quality` on the fixture's June: the rows cover 7 open days (see the June test)
+    # though they were imported today; a header-only file imported on Tue 06-09 (a quiet
+    # day: nothing received, nobody due) says that day too. Of 06-01..06-12's open days
+    # (02-05, 06 Saturday, 08-12 = 10), silent before: 09, 11, 12; after: 11, 12.
+    period = report.month_period(*JUNE, today=TODAY)
+    open_days = [date(2020, 6, d) for d in (2, 3, 4, 5, 6, 8, 9, 10, 11, 12)]
+    with store.connect() as con:
+        assert report._quality(con, period, open_days) == (0, 3)
+        con.execute(
+            "INSERT INTO imports (import_id, file_name, kind, rows_read, inserted, updated, "
+            "unchanged, quarantined, imported_by, started_at, finished_at) VALUES "
+            "(9001, 'permohonan-09.csv', 'requests', 0, 0, 0, 0, 0, 'petugas', "
+            "TIMESTAMPTZ '2020-06-09 16:30:00+08', TIMESTAMPTZ '2020-06-09 16:30:01+08')"
+        )
+        assert report._quality(con, period, open_days) == (0, 2)
 
 
 def store_today() -> date:
