@@ -1713,6 +1713,10 @@ register(
             "{silent} of {open} open days with nothing in the logs (no request, no visit, "
             "no absence, no import).",
         ),
+        "report.chart.timeout": (
+            "Grafik ini tidak dapat dibuat tepat waktu dan dilewati; buat laporan sekali lagi.",
+            "This chart could not be drawn in time and was left out; make the report again.",
+        ),
         "report.chart.throughput": (
             "Perekaman per hari dan kuota",
             "Recordings per day and the cap",

@@ -56,6 +56,7 @@ import contextlib
 import io
 import json
 import re
+import select
 import struct
 import subprocess
 import sys
@@ -352,8 +353,18 @@ _WORKER: subprocess.Popen[bytes] | None = None
 _WORKER_FAILED = False  # once it failed, this process renders its charts itself
 
 
+#: a chart the helper has not drawn after this many seconds is left out of the report
+#: (a chart takes 0.05-0.3 s; a helper that hangs is ended, the next chart starts a
+#: new one)
+CHART_TIMEOUT_S = 30.0
+
+
 class ChartRenderError(RuntimeError):
     """vl-convert refused a chart spec (in the helper process); `str()` says why."""
+
+
+class ChartTimeout(ChartRenderError):
+    """The helper process did not answer within `CHART_TIMEOUT_S`: it was ended."""
 
 
 def _renderer() -> ThreadPoolExecutor:
@@ -419,12 +430,15 @@ def _worker() -> subprocess.Popen[bytes] | None:
     return _WORKER
 
 
-def _stop_worker() -> None:
-    """End the helper (at exit; a test that wants a fresh one)."""
+def _stop_worker(kill: bool = False) -> None:
+    """End the helper (at exit; a test that wants a fresh one; `kill`: at once, when it
+    hangs)."""
     global _WORKER
     worker, _WORKER = _WORKER, None
     if worker is None:
         return
+    if kill:
+        worker.kill()
     with contextlib.suppress(OSError):
         worker.stdin.close()  # type: ignore[union-attr]
     try:
@@ -451,6 +465,11 @@ def _render(spec: dict[str, Any]) -> bytes:
     try:
         worker.stdin.write(struct.pack(">I", len(payload)) + payload)  # type: ignore[union-attr]
         worker.stdin.flush()  # type: ignore[union-attr]
+        ready, _, _ = select.select([worker.stdout], [], [], CHART_TIMEOUT_S)
+        if not ready:
+            # hung (not dead): end it; the next chart starts a new helper
+            _stop_worker(kill=True)
+            raise ChartTimeout(f"the chart was not drawn within {CHART_TIMEOUT_S:g} s")
         head = _read_exactly(worker.stdout, 5)
         body = _read_exactly(worker.stdout, struct.unpack(">I", head[1:])[0])
     except (OSError, EOFError, ValueError):
@@ -975,7 +994,10 @@ def layout(content: Content) -> bytes:
     boxes: list[_Box] = []
     width = _PAGE_W - 2 * _MARGIN
     for chart in content.charts:
-        rendered = chart.pdf.result() if chart.pdf is not None else None
+        try:
+            rendered = chart.pdf.result() if chart.pdf is not None else None
+        except ChartTimeout:
+            rendered, chart.empty_text = None, t("report.chart.timeout", lang)
         height = 12.0
         if rendered is not None:
             cw, ch = _chart_size(rendered)

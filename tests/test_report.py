@@ -301,6 +301,33 @@ def test_quarantined_rows_of_this_months_imports_are_counted(site: Path, tmp_pat
     assert "2 baris dikarantina oleh impor dalam periode ini" in text
 
 
+def test_a_hung_chart_helper_is_ended_and_the_report_still_comes(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A helper that reads a chart and never answers (hung, not dead): after the timeout
+    # it is killed, the chart's place says so, and the report is made; the next report
+    # starts a new helper that draws all five charts.
+    monkeypatch.setattr(report, "_WORKER_FAILED", False)
+    report._stop_worker()
+    hung = "import sys, time\nsys.stdin.buffer.read(4)\ntime.sleep(3600)\n"
+    source = report._WORKER_SOURCE
+    monkeypatch.setattr(report, "_WORKER_SOURCE", hung)
+    monkeypatch.setattr(report, "CHART_TIMEOUT_S", 0.5)
+    pdf = _june()
+    text = _flat(pdf)
+    assert text.count("Grafik ini tidak dapat dibuat tepat waktu dan dilewati") == 5
+    assert "Perekaman per hari dan kuota" in text  # the rest of the report is there
+    assert report._WORKER is None and not report._WORKER_FAILED
+    assert not _chart_text(pdf)[1]  # no chart was placed
+
+    monkeypatch.setattr(report, "_WORKER_SOURCE", source)
+    monkeypatch.setattr(report, "CHART_TIMEOUT_S", 30.0)
+    pdf = _june()
+    assert report._WORKER is not None and report._WORKER.poll() is None
+    assert len({name.split("+")[0] for name in _chart_text(pdf)[1]}) >= 5
+    assert "tepat waktu" not in _flat(pdf)
+
+
 def test_a_quiet_days_import_and_a_bulk_load_both_log_their_days(site: Path) -> None:
     # `_quality` on the fixture's June: the rows cover 7 open days (see the June test)
     # though they were imported today; a header-only file imported on Tue 06-09 (a quiet
