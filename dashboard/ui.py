@@ -40,7 +40,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from dashboard import auth, cache, config, i18n, metrics, roles, settings, store
+from dashboard import auth, cache, config, i18n, metrics, pii, roles, settings, store
 from dashboard.charts import CHANNELS
 from dashboard.i18n import t
 
@@ -622,6 +622,27 @@ def escape_md(text: object) -> str:
 
 #: Tracebacks of uncaught page errors, each with the ID the person on the page was shown.
 ERROR_LOG = logging.getLogger("dashboard.errors")
+
+
+class _MaskedTraceback(logging.Filter):
+    """Writes a record's traceback once with every long digit run masked
+    (`pii.mask_digits`): an exception's message may quote a cell of an uploaded file,
+    a NIK or a phone number, and the server log may be kept. Formatters use the record's
+    `exc_text` when it is set; `exc_info` stays for whoever inspects the record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = pii.mask_digits(text)
+        return True
+
+
+#: ours, and the logger Streamlit writes a page's uncaught error to itself (1.67:
+#: `error_util.handle_user_script_exception` logs it before asking `on_script_error`;
+#: with `logger.enableRich` it would print it past logging: .streamlit/config.toml keeps
+#: that off)
+for _name in (ERROR_LOG.name, "streamlit.error_util"):
+    logging.getLogger(_name).addFilter(_MaskedTraceback())
 
 
 def new_error_id() -> str:

@@ -121,6 +121,13 @@ from dashboard import ui
 ctx = ui.page_setup("overview")
 raise RuntimeError("failed reading /srv/dashboard/secret/path.duckdb")
 """
+#: an error whose message quotes a cell of an uploaded file
+QUOTING_PAGE = """
+from dashboard import ui
+
+ctx = ui.page_setup("overview")
+raise ValueError("bad row: NIK 6308011234560001, HP +62 812-3456-7890, tanggal 08-06-2020")
+"""
 
 
 @pytest.mark.usefixtures("accounts")
@@ -142,3 +149,21 @@ def test_an_uncaught_error_shows_an_id_and_logs_the_traceback(
     assert match.group(1) in records[0].getMessage()
     assert records[0].exc_info and "secret/path.duckdb" in str(records[0].exc_info[1])
     assert "Traceback" in caplog.text  # the formatted record holds the traceback
+
+
+@pytest.mark.usefixtures("accounts")
+def test_the_logged_traceback_masks_numbers_an_error_quotes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    at = AppTest.from_string(QUOTING_PAGE, default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = ROLE_USERS["staff"]
+    with caplog.at_level(logging.ERROR, logger="dashboard.errors"):
+        at.run()
+    # both records: ours (with the error ID) and the one Streamlit writes itself
+    names = {r.name for r in caplog.records if r.exc_info}
+    assert names == {"dashboard.errors", "streamlit.error_util"}, names
+    assert "ValueError" in caplog.text and "Traceback" in caplog.text
+    assert "6308011234560001" not in caplog.text and "3456-7890" not in caplog.text
+    assert "NIK ****************, HP +** ***-****-****" in caplog.text
+    assert "tanggal 08-06-2020" in caplog.text  # a date is no number to hide
