@@ -862,10 +862,9 @@ def _identities(
     return ids
 
 
-def _spans(
-    ts: list[datetime], stored: Sequence[datetime], window: timedelta
-) -> Iterable[tuple[int, int]]:
-    """(start, end) indices into one sender's sorted times: each span is a new request."""
+def _spans(ts: list[int], stored: Sequence[int], window: int) -> Iterable[tuple[int, int]]:
+    """(start, end) indices into one sender's sorted times: each span is a new request
+    (times and `window` in integer microseconds, exact as datetimes are)."""
     i, n = 0, len(ts)
     while i < n:
         t = ts[i]
@@ -986,12 +985,12 @@ def _byte_codes(
 def _requests(
     ident: np.ndarray,
     time: np.ndarray,
-    stored_of: list[list[datetime]],
-    sent_at: Callable[[int], datetime],
+    stored_of: list[list[int]],
     window: timedelta,
 ) -> tuple[list[int], list[int]]:
     """Each request's (start, end) positions in the counted messages sorted by sender and
-    time (`ident` and `time` are so sorted): the window rule of `propose`.
+    time (`ident` and `time` are so sorted): the window rule of `propose`. `stored_of`:
+    each identity's stored request times, sorted, as integer microseconds like `time`.
 
     Without stored requests the rule needs no loop over messages: a sender's first
     message, and each message `window` or more after the sender's previous one, starts a
@@ -1027,9 +1026,9 @@ def _requests(
         group = np.flatnonzero(head)
         group_end = np.append(group[1:], n)
         with_stored = has_stored[ident[group]]
+        times = time.tolist()
         for a, b in zip(group[with_stored].tolist(), group_end[with_stored].tolist(), strict=True):
-            ts = [sent_at(k) for k in range(a, b)]
-            for i, j in _spans(ts, stored_of[int(ident[a])], window):
+            for i, j in _spans(times[a:b], stored_of[int(ident[a])], width):
                 starts.append(a + i)
                 ends.append(a + j)
     return starts, ends
@@ -1117,10 +1116,10 @@ def _proposals(
     # by sender, then time; a stable sort, so messages at one time keep their file order
     order = np.lexsort((counted.time, counted.ident))
     ident, where = counted.ident[order], counted.where[order]
-    stored_of: list[list[datetime]] = []
+    stored_of: list[list[int]] = []
     if known:
         sender_keys = _hashes(counted.idents, key)
-        stored_of = [sorted(known.get(k, ())) for k in sender_keys]
+        stored_of = [sorted(map(_microseconds, known.get(k, ()))) for k in sender_keys]
     getters = [
         m.sent_at if isinstance(m, _Messages) else partial(_sent_at, m)
         for m in (c.messages for c in chats)
@@ -1133,7 +1132,7 @@ def _proposals(
         return getters[ci](w - chat_start[ci])
 
     time = counted.time[order]
-    starts, ends = _requests(ident, time, stored_of, sent_at, window)
+    starts, ends = _requests(ident, time, stored_of, window)
     if not starts:
         return []
     # By time, then sender (the final order of `propose` needs the keyed hashes: below)
