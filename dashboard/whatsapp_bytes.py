@@ -345,18 +345,17 @@ class _Parser:
     def _python_says_header(self, starts: np.ndarray, refused: np.ndarray) -> bool:
         """Whether Python's pattern reads as a header any refused line that holds a byte
         over 127 near its start (another script's digit, say)."""
-        lines = starts[refused]
-        if not len(lines):
-            return False
-        ends = self._line_end(lines)
-        near = lines[:, None] + np.arange(_NEAR)
-        high = (self.pad[near] >= 0x80) & (near < ends[:, None])
         pattern = w._SPLIT[(self.ios, self.twelve)]
-        for a, b in zip(
-            lines[high.any(axis=1)].tolist(), ends[high.any(axis=1)].tolist(), strict=True
-        ):
-            if pattern.match("\n" + self.data[a:b].decode()):
-                return True
+        refused_lines = starts[refused]
+        # in slices: a chat of numbered lists may refuse most of its lines
+        for at in range(0, len(refused_lines), 8192):
+            lines = refused_lines[at : at + 8192]
+            ends = self._line_end(lines)
+            near = lines[:, None] + np.arange(_NEAR)
+            high = ((self.pad[near] >= 0x80) & (near < ends[:, None])).any(axis=1)
+            for a, b in zip(lines[high].tolist(), ends[high].tolist(), strict=True):
+                if pattern.match("\n" + self.data[a:b].decode()):
+                    return True
         return False
 
     def _line_end(self, at: np.ndarray) -> np.ndarray:
