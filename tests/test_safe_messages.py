@@ -130,15 +130,21 @@ raise ValueError("bad row: NIK 6308011234560001, HP +62 812-3456-7890, tanggal 0
 """
 
 
-@pytest.mark.usefixtures("accounts")
-def test_an_uncaught_error_shows_an_id_and_logs_the_traceback(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    at = AppTest.from_string(FAILING_PAGE, default_timeout=60)
+def _run_as_staff(page: str, caplog: pytest.LogCaptureFixture) -> AppTest:
+    """Run `page` signed in as staff, with the error log captured."""
+    at = AppTest.from_string(page, default_timeout=60)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = ROLE_USERS["staff"]
     with caplog.at_level(logging.ERROR, logger="dashboard.errors"):
         at.run()
+    return at
+
+
+@pytest.mark.usefixtures("accounts")
+def test_an_uncaught_error_shows_an_id_and_logs_the_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    at = _run_as_staff(FAILING_PAGE, caplog)
     assert not at.exception  # Streamlit's own traceback element is not drawn
     shown = texts(at, "error")
     match = re.fullmatch(r"Terjadi kesalahan\. .*\(ID: ([0-9a-f]{6})\)", shown)
@@ -155,11 +161,7 @@ def test_an_uncaught_error_shows_an_id_and_logs_the_traceback(
 def test_the_logged_traceback_masks_numbers_an_error_quotes(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    at = AppTest.from_string(QUOTING_PAGE, default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = ROLE_USERS["staff"]
-    with caplog.at_level(logging.ERROR, logger="dashboard.errors"):
-        at.run()
+    _run_as_staff(QUOTING_PAGE, caplog)
     # both records: ours (with the error ID) and the one Streamlit writes itself
     names = {r.name for r in caplog.records if r.exc_info}
     assert names == {"dashboard.errors", "streamlit.error_util"}, names
