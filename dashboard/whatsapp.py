@@ -844,22 +844,37 @@ def _identities(
     """Each counted sender of `chat` (as written) -> identity: the number, or "name:...".
 
     The office's own senders are left out."""
-    ids: dict[str, str] = {}
-    named: list[str] = []
     distinct = [who for who in set(senders) if who]
-    for who, phone in zip(distinct, _phones_of(distinct), strict=True):
+    idents = _identities_of(chat, distinct, _phones_of(distinct), office_phones, office_names)
+    return {who: ident for who, ident in zip(distinct, idents, strict=True) if ident is not None}
+
+
+def _identities_of(
+    chat: Chat,
+    distinct: list[str],
+    phones: list[str | None],
+    office_phones: set[str],
+    office_names: set[str],
+) -> list[str | None]:
+    """The identity of each of the chat's distinct counted senders (`phones`: their
+    `_phone_of`); None for "" and the office's own."""
+    idents: list[str | None] = [None] * len(distinct)
+    named: list[int] = []
+    for i, (who, phone) in enumerate(zip(distinct, phones, strict=True)):
+        if not who:
+            continue
         if phone is not None:
             if phone not in office_phones:
-                ids[who] = phone
+                idents[i] = phone
         elif _name(who) not in office_names:
-            named.append(who)
+            named.append(i)
     # a one-to-one chat named by the resident's number: the one name in it is that number
     one_to_one = (
         chat.file_phone is not None and chat.file_phone not in office_phones and len(named) == 1
     )
-    for who in named:
-        ids[who] = chat.file_phone if one_to_one else "name:" + _name(who)  # type: ignore[assignment]
-    return ids
+    for i in named:
+        idents[i] = chat.file_phone if one_to_one else "name:" + _name(distinct[i])
+    return idents
 
 
 def _spans(ts: list[int], stored: Sequence[int], window: int) -> Iterable[tuple[int, int]]:
@@ -966,17 +981,27 @@ def _byte_codes(
     office_names: set[str],
 ) -> np.ndarray:
     """Each message's identity code (-1: not counted) for a chat read from its bytes:
-    its senders are already codes into its distinct senders (`ByteMessages`)."""
+    its senders are already codes into its distinct senders, whose numbers were read
+    with them (`ByteMessages`)."""
     codes: np.ndarray = msgs.sender_codes  # type: ignore[attr-defined]
     distinct: list[str] = msgs.distinct_senders  # type: ignore[attr-defined]
+    phones: list[str | None] = msgs.distinct_phones  # type: ignore[attr-defined]
     counted = ~msgs.system_mask & (codes >= 0)  # type: ignore[attr-defined]
-    present = np.unique(codes[counted]).tolist()
-    ids = _identities(chat, [distinct[i] for i in present], office_phones, office_names)
+    seen = np.zeros(len(distinct), bool)
+    seen[codes[counted]] = True
+    present = np.flatnonzero(seen)
+    idents = _identities_of(
+        chat,
+        list(map(distinct.__getitem__, present.tolist())),
+        list(map(phones.__getitem__, present.tolist())),
+        office_phones,
+        office_names,
+    )
     table = np.full(len(distinct) + 1, -1, np.int64)  # the last for code -1
-    for i in present:
-        ident = ids.get(distinct[i])
-        if ident is not None:
-            table[i] = code_of_ident.setdefault(ident, len(code_of_ident))
+    table[present] = [
+        -1 if ident is None else code_of_ident.setdefault(ident, len(code_of_ident))
+        for ident in idents
+    ]
     code = table[codes]
     code[~counted] = -1
     return code

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -397,6 +398,10 @@ class _Parser:
         # each header line's end: the next line's start - 1 (the file's end for the last)
         line_end = np.append(starts, n + 1)[head + 1] - 1
         has_sender, name_end, text_at = self._senders(cols["end"], np.minimum(line_end, n))
+        # the senders coded in Arrow (without the GIL) while this thread reads the dates
+        pool = ThreadPoolExecutor(1)
+        coding = pool.submit(self._sender_codes, cols["end"], name_end, has_sender)
+        pool.shutdown(wait=False)
         line_starts = starts[head]
         text_end = np.append(line_starts[1:] - 1, n)
         # the last text loses its trailing newlines (`rstrip("\n")`)
@@ -420,18 +425,17 @@ class _Parser:
             )
         days = [w._day(d, day_first) for d in date_strings]
         order_times = _distinct_in_order(time_key)
-        time_strings = [_time_string(int(time_key[i]), self.twelve) for i in order_times[1]]
-        offsets = [w._time_offset(t) for t in time_strings]
+        distinct_times = time_key[order_times[1]]
         day_us = np.array(
             [(d - w._EPOCH).days * w._MICROSECONDS_A_DAY if d else -1 for d in days], np.int64
         )
-        off_us = np.array([o // w._MICROSECOND if o is not None else -1 for o in offsets], np.int64)
+        off_us = _time_offsets(distinct_times, self.twelve)
         date_of, time_of = order_dates[0], order_times[0]
         good = (day_us[date_of] >= 0) & (off_us[time_of] >= 0)
         us = day_us[date_of] + off_us[time_of]
 
-        senders = self._sender_codes(cols["end"], name_end, has_sender)
         system = ~has_sender | self._placeholders(text_at, text_end)
+        senders = coding.result()
 
         if not good.all():
             for i in np.flatnonzero(~good).tolist():
@@ -439,7 +443,7 @@ class _Parser:
                 what = (
                     f"the date {date_strings[d]}"
                     if days[d] is None
-                    else f"the time {time_strings[t]}"
+                    else f"the time {_time_string(int(distinct_times[t]), self.twelve)}"
                 )
                 problems.append(f"line {int(lines[i])}: {what} does not exist")
             keep = np.flatnonzero(good)
@@ -450,8 +454,8 @@ class _Parser:
                 text_end[keep],
                 system[keep],
             )
-            senders = (senders[0][keep], senders[1])
-        messages = ByteMessages(data, us, senders[0], senders[1], text_at, text_end, system, lines)
+            senders = (senders[0][keep], *senders[1:])
+        messages = ByteMessages(data, us, *senders, text_at, text_end, system, lines)
         if not len(messages):
             problems.append("no message could be read")
         elif system.all():
@@ -461,9 +465,10 @@ class _Parser:
 
     def _sender_codes(
         self, name_at: np.ndarray, name_end: np.ndarray, has: np.ndarray
-    ) -> tuple[np.ndarray, list[str]]:
+    ) -> tuple[np.ndarray, list[str], list[str | None]]:
         """Each message's sender as a code into the distinct senders (stripped as
-        `parse_text` strips them); -1 where there is none ("")."""
+        `parse_text` strips them; -1 where there is none: ""), the distinct senders, and
+        their numbers (`whatsapp._phone_of`, for `propose`)."""
         both = spans(self.data, name_at, np.where(has, name_end, name_at), pa.large_binary())
         names = both.take(pa.array(np.arange(0, len(both), 2, dtype=np.int64)))
         encoded = names.dictionary_encode()
@@ -471,7 +476,8 @@ class _Parser:
         stripped = pc.utf8_trim(encoded.dictionary.cast(pa.large_string()), w._SENDER_STRIP)
         again = stripped.dictionary_encode()
         codes = again.indices.to_numpy()[encoded.indices.to_numpy()]
-        return np.where(has, codes, -1), again.dictionary.to_pylist()
+        distinct = again.dictionary.to_pylist()
+        return np.where(has, codes, -1), distinct, w._phones_of(distinct)
 
     def _placeholders(self, text_at: np.ndarray, text_end: np.ndarray) -> np.ndarray:
         """Whether each text is one of WhatsApp's placeholders or notices (`parse_text`'s
@@ -556,6 +562,29 @@ def spans(data: bytes, starts: np.ndarray, ends: np.ndarray, kind: pa.DataType) 
     return pa.Array.from_buffers(kind, 2 * k - 1, buffers)
 
 
+def _time_offsets(keys: np.ndarray, twelve: bool) -> np.ndarray:
+    """`whatsapp._time_offset` of each time key (`_Parser._keys`) as integer
+    microseconds, -1 where no such time exists (25.61, 13 PM, 0 AM), for all at once:
+    a year's chat writes ~1,440 distinct times. tests/test_whatsapp_bytes.py holds it to
+    `_time_offset` on every format, broken times and 12-hour edges included."""
+    key = keys.astype(np.int64)
+    pm = np.zeros(len(key), bool)
+    if twelve:
+        key, ampm = np.divmod(key, 300_000)
+        pm = np.isin(ampm // 2 // 256 // 2, (ord("P"), ord("p")))
+    key, _sep1 = np.divmod(key, 256)
+    key, second = np.divmod(key, 101)  # the second + 1; 0: none written
+    key, minute = np.divmod(key, 100)
+    hour = key // 256 // 4
+    second = np.maximum(second - 1, 0)
+    ok = (minute <= 59) & (second <= 59)
+    if twelve:
+        ok &= (hour >= 1) & (hour <= 12)
+        hour = hour % 12 + 12 * pm
+    ok &= hour <= 23
+    return np.where(ok, ((hour * 60 + minute) * 60 + second) * 1_000_000, -1)
+
+
 def _heads(texts: Iterable[str]) -> np.ndarray:
     """The first 8 UTF-8 bytes of each of `texts` (zero-padded) as numbers."""
     return np.array(
@@ -597,6 +626,7 @@ class ByteMessages(w._Messages):
         us: np.ndarray,
         sender_codes: np.ndarray,
         distinct: list[str],
+        phones: list[str | None],
         text_at: np.ndarray,
         text_end: np.ndarray,
         system: np.ndarray,
@@ -605,6 +635,7 @@ class ByteMessages(w._Messages):
         self._data = data
         self._us = us
         self.sender_codes, self.distinct_senders = sender_codes, distinct
+        self.distinct_phones = phones  # `whatsapp._phone_of` of each distinct sender
         self.text_at, self.text_end = text_at, text_end
         self.system_mask = system
         self._line_array = lines
@@ -617,7 +648,8 @@ class ByteMessages(w._Messages):
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         # pickled (Streamlit's cache pickles chats) as its columns, not its slots
-        columns = (self.sender_codes, self.distinct_senders, self.text_at, self.text_end)
+        senders = (self.sender_codes, self.distinct_senders, self.distinct_phones)
+        columns = (*senders, self.text_at, self.text_end)
         return ByteMessages, (self._data, self._us, *columns, self.system_mask, self._line_array)
 
     def microseconds(self) -> np.ndarray:

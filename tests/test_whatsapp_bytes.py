@@ -911,3 +911,21 @@ def test_plain_inputs_are_not_declined(seed: int, fmt: str) -> None:
         for file, (plain, data) in FILES.items():
             if plain:
                 assert check(data, NAMES[0], file), f"declined: file {file}"
+
+
+@pytest.mark.parametrize("ios", [False, True])
+def test_every_clock_reading_edge(ios: bool) -> None:
+    # hours 0-25 with and without AM/PM in its spellings, minutes and seconds at 59 and
+    # 60: the times read from their digits are `_time_offset`'s, broken ones said alike
+    for twelve in (False, True):
+        lines = []
+        for hour in range(26):
+            for minute, second in ((0, 0), (59, 59), (60, 0), (0, 60)):
+                ampms = ("AM", "pm", "a.m.", "P.M.") if twelve else ("",)
+                for ampm in ampms:
+                    clock = f"{hour}:{minute:02d}" + (f":{second:02d}" if ios else "")
+                    clock += f"\u202f{ampm}" if ampm else ""
+                    head = f"[6/8/20, {clock}] " if ios else f"6/8/20, {clock} - "
+                    lines.append(f"{head}Siti: jam {hour}")
+        data = ("\n".join(lines) + "\n").encode()
+        assert check(data, NAMES[0], f"clock ios={ios} twelve={twelve}")
