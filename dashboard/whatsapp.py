@@ -908,8 +908,8 @@ class _Counted(NamedTuple):
     time: np.ndarray  # int64 microseconds since `_EPOCH`
     where: np.ndarray  # index into `texts` (every message of every chat, in order)
     idents: list[str]
-    # every message's text, in chat and file order: a list, or `texts_of` in Arrow
-    # when every chat was read from its bytes (`whatsapp_bytes.ByteMessages`)
+    # every message's text, in chat and file order; None when every chat was read from
+    # its bytes (`whatsapp_bytes.ByteMessages`): `_ArrowTexts` reads theirs in Arrow
     texts: list[str] | None
     chat_of: np.ndarray  # `where` -> chat index
     starts: list[int]  # chat index -> index into `texts` of its first message
