@@ -22,8 +22,10 @@ numpy over the lines:
 - The senders and texts are Arrow arrays over the file's buffer (zero-copy offsets);
   senders are dictionary-encoded, so each distinct sender is decoded once.
 
-`parse` declines (None) for UTF-16 and for bytes that are not valid UTF-8 (the old
-path replaces them and says how many) and in the rare case above. It raises `ChatError`
+`parse` declines (None) for UTF-16, for bytes that are not valid UTF-8 (the old path
+replaces them and says how many), for a file over 1 MB of lines shorter than a header
+on average (no export; its positions would take gigabytes: 200 MB of 2-byte lines, 6 GB), and in
+the rare case above. It raises `ChatError`
 where `parse_text` does. `tests/test_whatsapp_bytes.py` holds it to the old path.
 """
 
@@ -49,6 +51,11 @@ _NEAR = 96
 _PAD = 512
 _COLON, _NEWLINE, _SPACE = 0x3A, 0x0A, 0x20
 _AP = np.frombuffer(b"AaPp", np.uint8)
+#: lines walked at once (`_Parser._headers`): bounds the walk's memory to ~0.3 GB
+_SLICE = 1 << 20
+#: a file over 1 MB whose lines are shorter than this on average (bytes) is left to
+#: the `re` reader: a header alone is 17 or more, a real export averages ~70
+_SHORTEST_LINE = 16
 
 
 def parse(data: bytes, name: str) -> w.Chat | None:
@@ -65,7 +72,12 @@ def parse(data: bytes, name: str) -> w.Chat | None:
     if first is None:
         return w.parse_text(data.decode(), name)  # raises its ChatError
     ios, twelve = first.group(1) is not None, first.group(4) is not None
-    return _Parser(data, name, ios, twelve).chat()
+    parser = _Parser(data, name, ios, twelve)
+    if parser.n > 1 << 20 and parser.lines * _SHORTEST_LINE > parser.n:
+        # lines shorter than a header on average: no chat export looks so; its arrays
+        # would be many per byte (the `re` reader keeps such a file as a few strings)
+        return None
+    return parser.chat()
 
 
 def _valid_utf8(data: bytes) -> bool:
@@ -104,7 +116,11 @@ class _Parser:
         buf = np.frombuffer(data, np.uint8)
         self.pad = np.zeros(n + _PAD, np.uint8)
         self.pad[:n] = buf
-        self.newlines = np.flatnonzero(buf == _NEWLINE)
+        is_newline = buf == _NEWLINE
+        self.lines = int(np.count_nonzero(is_newline))
+        # the positions only when they are few enough to keep (see `parse`)
+        few = n <= 1 << 20 or self.lines * _SHORTEST_LINE <= n
+        self.newlines = np.flatnonzero(is_newline) if few else np.zeros(0, np.int64)
         # the 8 bytes from each position as one little-endian number (unaligned view)
         self.words = np.ndarray((n + _PAD - 7,), "<u8", buffer=self.pad, strides=(1,))
         self.buf = buf
@@ -320,24 +336,33 @@ class _Parser:
     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """The columns of the headers among the candidate lines, their line indices, and
         which lines the walk refused. Lines laid out like the first header (most of a
-        file) are read by `_template`; the others walk."""
-        tok = np.zeros(len(cand), bool)
-        parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
+        file) are read by `_template`; the others walk. In slices of `_SLICE` lines: the
+        walk makes a few dozen arrays as long as its lines, and a 200 MB upload of short
+        lines (100 million) must not take the server's memory."""
         sample = self._walk(starts[cand[:256]], raw=True)
         found = np.flatnonzero(sample["ok"])
+        head: dict[str, np.ndarray] | None = None
         if len(found):
             j = int(found[0])
             head = {k: v[j : j + 1] for k, v in sample.items()}
-            like = self._template(starts[cand], head, int(starts[cand[j]]))
+            line = int(starts[cand[j]])
+        parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
+        refused = np.zeros(len(starts), bool)
+        for lo in range(0, len(cand), _SLICE):
+            some = cand[lo : lo + _SLICE]
+            tok = np.zeros(len(some), bool)
+            like = self._template(starts[some], head, line) if head is not None else None
             if like is not None:
                 tok = like.pop("ok")
-                parts.append((np.flatnonzero(tok), {k: v[tok] for k, v in like.items()}))
-        rest = np.flatnonzero(~tok)
-        walked = self._walk(starts[cand[rest]])
-        ok = walked.pop("ok")
-        parts.append((rest[ok], {k: v[ok] for k, v in walked.items()}))
-        refused = np.zeros(len(starts), bool)
-        refused[cand[rest[~ok]]] = True
+                parts.append((np.flatnonzero(tok) + lo, {k: v[tok] for k, v in like.items()}))
+            rest = np.flatnonzero(~tok)
+            walked = self._walk(starts[some[rest]])
+            ok = walked.pop("ok")
+            parts.append((rest[ok] + lo, {k: v[ok] for k, v in walked.items()}))
+            refused[some[rest[~ok]]] = True
+        if not parts:  # no candidate line at all
+            parts.append((np.zeros(0, np.int64), self._walk(np.zeros(0, np.int64))))
+            parts[-1][1].pop("ok")
         where = np.concatenate([p[0] for p in parts])
         order = np.argsort(where, kind="stable")
         cols = {k: np.concatenate([p[1][k] for p in parts])[order] for k in parts[-1][1]}
@@ -346,17 +371,20 @@ class _Parser:
     def _python_says_header(self, starts: np.ndarray, refused: np.ndarray) -> bool:
         """Whether Python's pattern reads as a header any refused line that holds a byte
         over 127 near its start (another script's digit, say)."""
-        pattern = w._SPLIT[(self.ios, self.twelve)]
-        refused_lines = starts[refused]
-        # in slices: a chat of numbered lists may refuse most of its lines
-        for at in range(0, len(refused_lines), 8192):
-            lines = refused_lines[at : at + 8192]
-            ends = self._line_end(lines)
+        lines = starts[refused]
+        if not len(lines):
+            return False
+        ends = np.minimum(self._line_end(lines), lines + _NEAR)
+        if len(lines) * _NEAR < self.n:  # few: look near each
             near = lines[:, None] + np.arange(_NEAR)
-            high = ((self.pad[near] >= 0x80) & (near < ends[:, None])).any(axis=1)
-            for a, b in zip(lines[high].tolist(), ends[high].tolist(), strict=True):
-                if pattern.match("\n" + self.data[a:b].decode()):
-                    return True
+            asked = ((self.pad[near] >= 0x80) & (near < ends[:, None])).any(axis=1)
+        else:  # many: every byte over 127 in the file once, the first after each line start
+            first_high = _next(np.flatnonzero(self.buf >= 0x80), lines, self.n)
+            asked = first_high < ends
+        pattern = w._SPLIT[(self.ios, self.twelve)]
+        for a, b in zip(lines[asked].tolist(), self._line_end(lines[asked]).tolist(), strict=True):
+            if pattern.match("\n" + self.data[a:b].decode()):
+                return True
         return False
 
     def _line_end(self, at: np.ndarray) -> np.ndarray:

@@ -929,3 +929,29 @@ def test_every_clock_reading_edge(ios: bool) -> None:
                     lines.append(f"{head}Siti: jam {hour}")
         data = ("\n".join(lines) + "\n").encode()
         assert check(data, NAMES[0], f"clock ios={ios} twelve={twelve}")
+
+
+def test_lines_walked_in_slices_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a big file is walked `_SLICE` lines at a time: slices of 7 lines cut every chat of
+    # each format at many places (template lines, walked lines, refused ones)
+    monkeypatch.setattr(whatsapp_bytes, "_SLICE", 7)
+    for fmt in FORMATS:
+        for nasty in (False, True):
+            data, name = _generated(1, fmt, nasty)
+            check(data, name, f"slices of 7: {fmt} nasty={nasty}")
+
+
+def test_a_file_of_lines_shorter_than_a_header_is_left_to_the_re_reader(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 200 MB of "1\n" would take the byte reader's positions to gigabytes: it declines,
+    # and `read_chat` reads it the old way, the same chat
+    data = b"08/06/20 08.15 - +62 813-4567-8901: daftar\n" + b"1\n" * 600_000  # 1.2 MB
+    assert whatsapp_bytes.parse(data, NAMES[0]) is None
+    path = tmp_path / NAMES[0]
+    path.write_bytes(data)
+    monkeypatch.setattr(whatsapp, "_BYTES_FROM", 0)
+    [chat] = whatsapp.read_chat(path)
+    want = reference(data, NAMES[0])
+    assert list(chat.messages) == list(want.messages) and chat.problems == want.problems
+    assert chat.messages[0].text.count("\n") == 600_000
