@@ -28,9 +28,12 @@ UPDATE_DOCS = os.environ.get("DASHBOARD_UPDATE_SCREENSHOTS") == "1"
 WHOLE = "?period=custom&start=2020-06-01&end=2020-06-10"
 
 
-def _tile(page: Page, label: str) -> str:
+def _expect_tile(page: Page, label: str, value: str) -> None:
+    """The tile labelled `label` shows `value`, waited for: after a filter changes, the
+    URL changes first and the rerun's numbers follow (read at once, the old numbers
+    were seen once in CI)."""
     metric = page.locator("[data-testid='stMetric']").filter(has_text=label).first
-    return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(value)
 
 
 def _menu_link(page: Page, label: str):
@@ -90,20 +93,20 @@ def test_a_filter_changes_the_url_and_the_numbers(server: Server, page: Page) ->
     name, password = server.user("head")
     login(page, name, password, server.url + "/" + WHOLE)
     # Hand-computed in tests/fixtures.py: 6 recorded against a cap of 77 in 06-01..06-10.
-    assert _tile(page, "Terekam / kuota") == "6 / 77"
+    _expect_tile(page, "Terekam / kuota", "6 / 77")
     assert "start=2020-06-01" in page.url
 
     _choose(page, "Kanal", "WhatsApp")
     expect(page).to_have_url(re.compile(r"channel=whatsapp"))
     assert "start=2020-06-01" in page.url  # the rest of the view stays
-    assert _tile(page, "Terekam / kuota") == "2 / 77"
-    assert _tile(page, "Pangsa WhatsApp") == "100,0%"
+    _expect_tile(page, "Terekam / kuota", "2 / 77")
+    _expect_tile(page, "Pangsa WhatsApp", "100,0%")
 
     # The menu carries the view to the next page.
     _menu_link(page, "Perekaman harian").click()
     wait_for_app(page)
     expect(page).to_have_url(re.compile(r"/throughput\?.*channel=whatsapp"))
-    assert _tile(page, "Terekam") == "2"
+    _expect_tile(page, "Terekam", "2")
 
     # A copied link opens the same view in a new tab (signed in by the cookie).
     copied = page.url
@@ -111,7 +114,7 @@ def test_a_filter_changes_the_url_and_the_numbers(server: Server, page: Page) ->
     other.goto(copied)
     wait_for_app(other)
     other.locator("[data-testid='stMetric']").first.wait_for(timeout=30_000)
-    assert _tile(other, "Terekam") == "2"
+    _expect_tile(other, "Terekam", "2")
     combobox = other.locator("[data-testid='stSidebar']").get_by_role("combobox", name="Kanal")
     expect(combobox).to_have_value("WhatsApp")
     other.close()
@@ -124,8 +127,8 @@ def test_english_is_one_click_away_and_kept_in_the_url(server: Server, page: Pag
     wait_for_app(page)
     expect(page).to_have_url(re.compile(r"lang=en"))
     expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
-    assert _tile(page, "Recorded / cap") == "6 / 77"
-    assert _tile(page, "Turned away at screening") == "14.3%"
+    _expect_tile(page, "Recorded / cap", "6 / 77")
+    _expect_tile(page, "Turned away at screening", "14.3%")
     page.reload()
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=30_000)
